@@ -1,0 +1,158 @@
+import Foundation
+
+/// Infers each column's kind from its values.
+///
+/// The order of the checks matters: empty → constant → boolean → numeric → date →
+/// identifier → text/high cardinality → categorical.
+public struct SchemaInference: Sendable {
+    public var missingTokens = MissingTokens()
+    /// A column is numeric when at least this share of its non-missing values are numbers;
+    /// the rest are treated as missing (a typo in one cell should not turn a number column
+    /// into labels).
+    public var numericShare = 0.99
+    /// Same for dates.
+    public var dateShare = 0.95
+    /// More distinct labels than this makes a column "high cardinality": one-hot encoding
+    /// thousands of levels over-fits and bloats the model.
+    public var maxCategories = 200
+    /// Labels longer than this on average, with spaces, look like free text.
+    public var textMeanLength = 40.0
+
+    public init(missingTokens: MissingTokens = MissingTokens()) { self.missingTokens = missingTokens }
+
+    /// Names that mark an identifier whatever the values: `id`, `lead_id`, `Prospect ID`,
+    /// `uuid`, `Lead Number`, `record key`.
+    static func looksLikeIdentifierName(_ name: String) -> Bool {
+        let n = name.lowercased()
+        let words = n.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        if words.contains(where: { ["id", "uuid", "guid", "key"].contains($0) }) { return true }
+        if n.hasSuffix("id") && name.count > 2 && name.dropLast(2).last.map({ $0.isLowercase }) == true
+            && name.hasSuffix("Id") { return true }  // leadId, prospectId
+        if words.last == "number" && words.count >= 2 && ["lead", "prospect", "contact", "account", "record", "customer", "opportunity", "deal"].contains(words[words.count - 2]) { return true }
+        return false
+    }
+
+    public func infer(_ table: Table, overrides: SchemaOverrides = SchemaOverrides(),
+                      drop: [String] = [], target: String? = nil) throws -> Schema {
+        let tokens = overrides.missingTokens.map { MissingTokens($0) } ?? missingTokens
+        var inference = self
+        inference.missingTokens = tokens
+        for name in overrides.kinds.keys where table.index(of: name) == nil {
+            throw table.unknownColumn(name, role: "(schema override)")
+        }
+        for name in drop where table.index(of: name) == nil {
+            throw table.unknownColumn(name, role: "--drop")
+        }
+        let dropped = Set(drop.compactMap { table.index(of: $0) })
+        var columns: [ColumnSchema] = []
+        for (c, name) in table.header.enumerated() {
+            var column = inference.inferColumn(name: name, values: table.columns[c])
+            if let targetName = target, table.index(of: targetName) == c {
+                column.kind = .excluded
+                column.notice = "the target"
+            } else if dropped.contains(c) {
+                column.kind = .excluded
+                column.notice = "excluded by --drop"
+                column.overridden = true
+            } else if let kind = overrides.kinds[name] ?? overrides.kinds.first(where: { $0.key.lowercased() == name.lowercased() })?.value {
+                column.kind = kind
+                column.notice = kind == .excluded ? "excluded by the override file" : "set to \(kind.rawValue) by the override file"
+                column.overridden = true
+                if kind == .date, column.dayFirst == nil {
+                    column.dayFirst = table.columns[c].contains { DateParser.needsDayFirst($0) }
+                }
+            }
+            columns.append(column)
+        }
+        return Schema(columns: columns, missingTokens: tokens)
+    }
+
+    public func inferColumn(name: String, values: [String]) -> ColumnSchema {
+        var counts: [String: Int] = [:]
+        var missing = 0
+        for v in values {
+            if missingTokens.isMissing(v) { missing += 1; continue }
+            counts[v.trimmingCharacters(in: .whitespaces), default: 0] += 1
+        }
+        let present = values.count - missing
+        let distinct = counts.count
+        let examples = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(5).map(\.key)
+        var column = ColumnSchema(name: name, kind: .categorical, present: present, missing: missing,
+                                  distinct: distinct, examples: Array(examples), dayFirst: nil,
+                                  notice: nil, overridden: false)
+        if present == 0 {
+            column.kind = .empty
+            column.notice = name.isEmpty ? "empty column (no name, no values): dropped" : "no values: dropped"
+            return column
+        }
+        if distinct == 1 {
+            column.kind = .constant
+            column.notice = "one value only ('\(examples[0])'): dropped"
+            return column
+        }
+        let lowered = Set(counts.keys.map { $0.lowercased() })
+        if distinct == 2, Values.booleanPairs.contains(where: { lowered == [$0.0, $0.1] }) {
+            column.kind = .boolean
+            return column
+        }
+        let isNameId = SchemaInference.looksLikeIdentifierName(name)
+        var numbers = 0, integers = 0
+        for (v, n) in counts {
+            if let d = Values.number(v) { numbers += n; if d == d.rounded() { integers += n } }
+        }
+        if Double(numbers) >= numericShare * Double(present) {
+            if isNameId || (integers == present && distinct == present && present >= 20 && missing == 0 && isNameIdLike(values: counts.keys)) {
+                column.kind = .identifier
+                column.notice = "identifier: kept out of the features, used to key the output"
+                return column
+            }
+            column.kind = .numeric
+            let bad = present - numbers
+            if bad > 0 {
+                let example = counts.keys.first { Values.number($0) == nil } ?? ""
+                column.notice = "\(bad) value\(bad == 1 ? "" : "s") that are not numbers (e.g. '\(example)') will be treated as missing"
+            }
+            return column
+        }
+        if !isNameId {
+            var dates = 0
+            var dayFirst = false
+            for (v, n) in counts {
+                if DateParser.parse(v) != nil { dates += n }
+                else if DateParser.parse(v, dayFirst: true) != nil { dates += n; dayFirst = true }
+            }
+            if Double(dates) >= dateShare * Double(present) {
+                column.kind = .date
+                column.dayFirst = dayFirst
+                column.notice = "date: kept out of the features (usable with --time-column)"
+                return column
+            }
+        }
+        let meanLength = Double(counts.reduce(0) { $0 + $1.key.count * $1.value }) / Double(present)
+        let hasSpaces = counts.keys.prefix(200).filter { $0.contains(" ") }.count > min(100, distinct / 2)
+        if isNameId || (distinct == present && present >= 20 && !hasSpaces) {
+            column.kind = .identifier
+            column.notice = "identifier: kept out of the features, used to key the output"
+            return column
+        }
+        if meanLength > textMeanLength && hasSpaces {
+            column.kind = .text
+            column.notice = "free text (mean length \(Int(meanLength))): kept out of the features"
+            return column
+        }
+        if distinct > maxCategories {
+            column.kind = .text
+            column.notice = "\(distinct) distinct values (more than \(maxCategories)): kept out of the features; override to categorical to use it"
+            return column
+        }
+        return column
+    }
+
+    /// Unique whole numbers without an id-like name are identifiers only when they look like
+    /// record numbers: all with the same number of digits (ids), not a spread of magnitudes.
+    private func isNameIdLike<S: Sequence>(values: S) -> Bool where S.Element == String {
+        var lengths = Set<Int>()
+        for v in values { lengths.insert(v.count); if lengths.count > 2 { return false } }
+        return true
+    }
+}

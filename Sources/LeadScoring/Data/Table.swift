@@ -1,0 +1,81 @@
+/// A CSV file held in memory column by column, as the raw strings of the file.
+/// Training needs every row; scoring streams with `CSVReader` instead.
+public struct Table: Sendable {
+    /// The file the table was read from (used in error messages).
+    public var source: String
+    public var header: [String]
+    /// `columns[c][r]` is the raw text of row `r` in column `c`.
+    public var columns: [[String]]
+    /// The physical line each row starts on, for error messages.
+    public var lines: [Int]
+
+    public var rowCount: Int { lines.count }
+
+    public init(source: String, header: [String], columns: [[String]], lines: [Int]) {
+        precondition(columns.count == header.count)
+        self.source = source
+        self.header = header
+        self.columns = columns
+        self.lines = lines
+    }
+
+    /// Reads a whole CSV file. `progress` is called every 100,000 rows.
+    public static func read(path: String, delimiter: UInt8? = nil,
+                            progress: ((Int) -> Void)? = nil) throws -> Table {
+        let reader = try CSVReader(path: path, delimiter: delimiter)
+        defer { reader.close() }
+        var columns = [[String]](repeating: [], count: reader.header.count)
+        var lines: [Int] = []
+        while let record = try reader.next() {
+            for c in 0..<columns.count { columns[c].append(record.fields[c]) }
+            lines.append(record.line)
+            if let progress, lines.count % 100_000 == 0 { progress(lines.count) }
+        }
+        return Table(source: path, header: reader.header, columns: columns, lines: lines)
+    }
+
+    /// Index of a column by exact name, else by case-insensitive name.
+    public func index(of name: String) -> Int? {
+        if let i = header.firstIndex(of: name) { return i }
+        let lower = name.lowercased()
+        return header.firstIndex { $0.lowercased() == lower }
+    }
+
+    /// The rows at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> Table {
+        Table(source: source, header: header,
+              columns: columns.map { col in indices.map { col[$0] } },
+              lines: indices.map { lines[$0] })
+    }
+
+    /// A column-not-found error that suggests the closest names.
+    public func unknownColumn(_ name: String, role: String) -> UsageError {
+        UsageError("\(source): no \(role) column named '\(name)'" + suggestionText(for: name, among: header))
+    }
+}
+
+/// "; did you mean 'a', 'b'?" with the names closest to `name` by edit distance.
+func suggestionText(for name: String, among names: [String]) -> String {
+    let lower = name.lowercased()
+    let ranked = names.filter { !$0.isEmpty }
+        .map { ($0, editDistance(lower, $0.lowercased())) }
+        .sorted { $0.1 < $1.1 }
+    let close = ranked.prefix(3).filter { $0.1 <= max(3, lower.count / 2) }.map { "'\($0.0)'" }
+    return close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?"
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

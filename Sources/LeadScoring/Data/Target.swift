@@ -1,0 +1,93 @@
+import Foundation
+
+/// Which values of the target column mean "converted" and which "not converted".
+///
+/// A CRM status column (Won / Lost / Open / Working) is common: with `positive: [Won]` and
+/// `negative: [Lost]`, Open and Working rows are left out of training (still undecided). With
+/// `positive` alone, every other non-missing value is a negative.
+public struct TargetSpec: Codable, Equatable, Sendable {
+    public var column: String
+    public var positive: [String]
+    /// Empty means "every non-missing value that is not positive".
+    public var negative: [String]
+
+    public init(column: String, positive: [String] = [], negative: [String] = []) {
+        self.column = column
+        self.positive = positive
+        self.negative = negative
+    }
+
+    static func key(_ s: String) -> String { s.trimmingCharacters(in: .whitespaces).lowercased() }
+
+    /// The label of one raw value: 1, 0, or nil (missing or undecided).
+    public func label(_ raw: String, missing: MissingTokens) -> Int? {
+        if missing.isMissing(raw) { return nil }
+        let k = TargetSpec.key(raw)
+        if positive.contains(where: { TargetSpec.key($0) == k }) { return 1 }
+        if negative.isEmpty { return 0 }
+        return negative.contains(where: { TargetSpec.key($0) == k }) ? 0 : nil
+    }
+
+    /// Fills in `positive`/`negative` from the values when the user gave none: the two sides of
+    /// a boolean-looking column (1/0, true/false, yes/no, y/n). Any other column needs
+    /// `--positive`; the error lists the values found.
+    public func resolved(values: [String], missing: MissingTokens, file: String) throws -> TargetSpec {
+        var counts: [String: Int] = [:]
+        for v in values where !missing.isMissing(v) { counts[v.trimmingCharacters(in: .whitespaces), default: 0] += 1 }
+        let listing = counts.sorted { $0.value > $1.value }.prefix(20).map { "'\($0.key)' (\($0.value))" }.joined(separator: ", ")
+        if counts.isEmpty {
+            throw DataError.target(file: file, column: column, reason: "has no values")
+        }
+        if !positive.isEmpty {
+            let keys = Set(counts.keys.map(TargetSpec.key))
+            let unknown = (positive + negative).filter { !keys.contains(TargetSpec.key($0)) }
+            if !unknown.isEmpty {
+                throw DataError.target(file: file, column: column, reason: "value\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) not found; values are \(listing)")
+            }
+            return self
+        }
+        let lowered = Set(counts.keys.map(TargetSpec.key))
+        if lowered.count <= 2 {
+            for (yes, no) in Values.booleanPairs where lowered.isSubset(of: [yes, no]) {
+                let original = { (k: String) in counts.keys.filter { TargetSpec.key($0) == k } }
+                var spec = self
+                spec.positive = original(yes).isEmpty ? [yes] : original(yes)
+                spec.negative = original(no).isEmpty ? [no] : original(no)
+                return spec
+            }
+            if let numeric = Optional(counts.keys.compactMap(Values.number)), numeric.count == counts.count,
+               Set(numeric).isSubset(of: [0, 1]) {
+                var spec = self
+                spec.positive = counts.keys.filter { Values.number($0) == 1 }
+                spec.negative = counts.keys.filter { Values.number($0) == 0 }
+                return spec
+            }
+        }
+        throw DataError.target(file: file, column: column, reason: "has \(counts.count) distinct values (\(listing)); say which mean converted with --positive V[,V...] (and optionally --negative)")
+    }
+}
+
+/// Labels of a table's rows under a `TargetSpec`.
+public struct Labels: Sendable {
+    /// Rows with a decided outcome, in table order.
+    public var rows: [Int]
+    /// 1 = converted, 0 = not, aligned with `rows`.
+    public var y: [Double]
+    /// Rows left out: target missing, or neither positive nor negative (still open).
+    public var missingTarget: Int
+    public var undecided: Int
+
+    public var positives: Int { Int(y.reduce(0, +)) }
+
+    public init(table: Table, spec: TargetSpec, missing: MissingTokens) throws {
+        guard let c = table.index(of: spec.column) else {
+            throw table.unknownColumn(spec.column, role: "target")
+        }
+        rows = []; y = []; missingTarget = 0; undecided = 0
+        for (r, raw) in table.columns[c].enumerated() {
+            if missing.isMissing(raw) { missingTarget += 1; continue }
+            guard let l = spec.label(raw, missing: missing) else { undecided += 1; continue }
+            rows.append(r); y.append(Double(l))
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Ranking and probability metrics of scores against 0/1 outcomes.
+public enum Metrics {
+
+    /// Area under the ROC curve: the probability that a random converter scores above a random
+    /// non-converter, ties counting one half (Mann–Whitney U with average ranks).
+    /// NaN when one class is absent.
+    public static func rocAUC(_ scores: [Double], _ labels: [Double]) -> Double {
+        let n = scores.count
+        let order = (0..<n).sorted { scores[$0] < scores[$1] }
+        var rankSumPositive = 0.0
+        var positives = 0.0
+        var i = 0
+        while i < n {
+            var j = i
+            while j + 1 < n && scores[order[j + 1]] == scores[order[i]] { j += 1 }
+            let averageRank = Double(i + j) / 2 + 1
+            for k in i...j where labels[order[k]] > 0.5 { rankSumPositive += averageRank; positives += 1 }
+            i = j + 1
+        }
+        let negatives = Double(n) - positives
+        guard positives > 0, negatives > 0 else { return .nan }
+        return (rankSumPositive - positives * (positives + 1) / 2) / (positives * negatives)
+    }
+
+    /// Average precision (the area under the precision–recall curve as a step function, as
+    /// scikit-learn's `average_precision_score`): Σ (Rₖ − Rₖ₋₁) Pₖ over distinct thresholds.
+    public static func averagePrecision(_ scores: [Double], _ labels: [Double]) -> Double {
+        let order = (0..<scores.count).sorted { scores[$0] > scores[$1] }
+        let totalPositives = labels.reduce(0, +)
+        guard totalPositives > 0 else { return .nan }
+        var tp = 0.0, fp = 0.0, previousRecall = 0.0, ap = 0.0
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j < order.count && scores[order[j]] == scores[order[i]] {
+                if labels[order[j]] > 0.5 { tp += 1 } else { fp += 1 }
+                j += 1
+            }
+            let recall = tp / totalPositives
+            ap += (recall - previousRecall) * tp / (tp + fp)
+            previousRecall = recall
+            i = j
+        }
+        return ap
+    }
+
+    /// Mean negative log-likelihood, with probabilities clipped to [1e-15, 1 − 1e-15].
+    public static func logLoss(_ probabilities: [Double], _ labels: [Double]) -> Double {
+        guard !probabilities.isEmpty else { return .nan }
+        var total = 0.0
+        for (p0, y) in zip(probabilities, labels) {
+            let p = min(max(p0, 1e-15), 1 - 1e-15)
+            total -= y > 0.5 ? log(p) : log(1 - p)
+        }
+        return total / Double(probabilities.count)
+    }
+
+    /// Mean squared difference between probability and outcome.
+    public static func brier(_ probabilities: [Double], _ labels: [Double]) -> Double {
+        guard !probabilities.isEmpty else { return .nan }
+        return zip(probabilities, labels).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(probabilities.count)
+    }
+
+    /// The top `fraction` of leads by score (⌈fraction · n⌉ of them; ties broken by input order):
+    /// their conversion rate over the overall rate (lift) and their share of all conversions
+    /// (capture).
+    public static func topFraction(_ scores: [Double], _ labels: [Double], fraction: Double) -> (lift: Double, capture: Double) {
+        let n = scores.count
+        let k = min(n, Int((fraction * Double(n)).rounded(.up)))
+        let total = labels.reduce(0, +)
+        guard k > 0, total > 0 else { return (.nan, .nan) }
+        let order = (0..<n).sorted { scores[$0] == scores[$1] ? $0 < $1 : scores[$0] > scores[$1] }
+        let hits = order.prefix(k).reduce(0) { $0 + labels[$1] }
+        return ((hits / Double(k)) / (total / Double(n)), hits / total)
+    }
+}
+
+/// The numbers `evaluate` prints and writes as JSON.
+public struct EvaluationReport: Codable, Equatable, Sendable {
+    public var rows: Int
+    public var conversions: Int
+    public var auc: Double
+    public var prAuc: Double
+    public var logLoss: Double
+    public var brier: Double
+    public var liftAt10: Double
+    public var liftAt20: Double
+    public var captureAt10: Double
+    public var captureAt20: Double
+    public var tiers: [TierSummary]
+
+    public init(probabilities p: [Double], labels y: [Double], thresholds: TierThresholds) {
+        rows = p.count
+        conversions = Int(y.reduce(0, +))
+        auc = Metrics.rocAUC(p, y)
+        prAuc = Metrics.averagePrecision(p, y)
+        logLoss = Metrics.logLoss(p, y)
+        brier = Metrics.brier(p, y)
+        let t10 = Metrics.topFraction(p, y, fraction: 0.1), t20 = Metrics.topFraction(p, y, fraction: 0.2)
+        liftAt10 = t10.lift; captureAt10 = t10.capture
+        liftAt20 = t20.lift; captureAt20 = t20.capture
+        tiers = TierSummary.summarize(probabilities: p, labels: y, thresholds: thresholds)
+    }
+}
+
+/// One tier's row in the tier table.
+public struct TierSummary: Codable, Equatable, Sendable {
+    public var name: String
+    public var count: Int
+    /// Share of all scored leads in this tier.
+    public var share: Double
+    public var conversions: Int
+    public var conversionRate: Double
+    /// Share of all conversions that fall in this tier.
+    public var captureRate: Double
+
+    public static func summarize(probabilities p: [Double], labels y: [Double], thresholds: TierThresholds) -> [TierSummary] {
+        let total = Double(p.count), totalConversions = y.reduce(0, +)
+        return Tier.allCases.reversed().map { tier in
+            var count = 0, conversions = 0.0
+            for (pi, yi) in zip(p, y) where thresholds.tier(pi) == tier { count += 1; conversions += yi }
+            return TierSummary(name: tier.rawValue, count: count,
+                               share: total > 0 ? Double(count) / total : 0,
+                               conversions: Int(conversions),
+                               conversionRate: count > 0 ? conversions / Double(count) : 0,
+                               captureRate: totalConversions > 0 ? conversions / totalConversions : 0)
+        }
+    }
+}

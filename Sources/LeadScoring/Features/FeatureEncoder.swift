@@ -1,0 +1,208 @@
+import Foundation
+import LinearAlgebra
+
+/// How one numeric or boolean column becomes numbers.
+public struct NumericEncoding: Codable, Equatable, Sendable {
+    /// Fills missing and unparseable values (the median: robust to the long tails of visit
+    /// counts and time on site).
+    public var fill: Double
+    /// Mean and standard deviation after filling, for standardisation, so that one L2 penalty
+    /// treats all features alike.
+    public var mean: Double
+    public var scale: Double
+    /// A 0/1 "was missing" feature, added when training saw missing values: missingness is
+    /// often informative in CRM data (an unanswered form field).
+    public var missingIndicator: Bool
+}
+
+/// How one categorical column becomes one-hot features.
+public struct CategoricalEncoding: Codable, Equatable, Sendable {
+    /// Levels with their own feature, in order. `missingLevel` stands for missing values.
+    public var levels: [String]
+    /// Whether an "(other)" feature pools the rare levels; unseen levels at scoring time go there
+    /// too (or to no feature at all when training had no rare levels).
+    public var hasOther: Bool
+
+    public static let missingLevel = "(missing)"
+    public static let otherLevel = "(other)"
+}
+
+public enum ColumnEncoding: Codable, Equatable, Sendable {
+    case numeric(NumericEncoding)
+    case boolean(NumericEncoding)
+    case categorical(CategoricalEncoding)
+}
+
+/// One source column and the slice of the encoded vector it fills.
+public struct EncodedColumn: Codable, Equatable, Sendable {
+    public var name: String
+    public var offset: Int
+    public var width: Int
+    public var encoding: ColumnEncoding
+}
+
+/// Counts of values that could not be read at scoring time, per column, with the first example.
+public struct EncodingIssues: Sendable {
+    public var counts: [String: Int] = [:]
+    public var examples: [String: (line: Int, value: String)] = [:]
+    public init() {}
+
+    mutating func record(column: String, line: Int, value: String) {
+        counts[column, default: 0] += 1
+        if examples[column] == nil { examples[column] = (line, value) }
+    }
+
+    mutating func merge(_ other: EncodingIssues) {
+        for (k, v) in other.counts { counts[k, default: 0] += v }
+        for (k, v) in other.examples where examples[k] == nil { examples[k] = v }
+    }
+
+    /// One line per column: "file:line: column 'X': 3 values that are not numbers (first 'abc')
+    /// were treated as missing".
+    public func messages(file: String) -> [String] {
+        counts.keys.sorted().map { name in
+            let (line, value) = examples[name]!
+            let n = counts[name]!
+            return "\(file):\(line): column '\(name)': \(n) value\(n == 1 ? "" : "s") that could not be read (first '\(value)') treated as missing"
+        }
+    }
+}
+
+/// Turns raw CSV strings into the model's numeric design: numbers imputed (median), flagged
+/// (missing indicator) and standardised; booleans as 0/1, likewise standardised; categoricals
+/// one-hot with rare levels pooled into "(other)".
+public struct FeatureEncoder: Codable, Equatable, Sendable {
+    public var columns: [EncodedColumn]
+    public var width: Int
+    /// A name per encoded feature: `TotalVisits`, `TotalVisits (missing)`, `Lead Source=Google`.
+    public var featureNames: [String]
+    /// Training mean of each encoded feature: the baseline that per-lead reasons are measured
+    /// against.
+    public var featureMeans: [Double]
+    public var missingTokens: MissingTokens
+
+    /// Levels seen fewer times than this in training are pooled into "(other)" (10 keeps a
+    /// one-hot coefficient from being fitted to a handful of leads).
+    public static let defaultMinCategoryCount = 10
+
+    /// Fits the encoding on `rows` of `table`, for the feature columns of `schema`.
+    public static func fit(table: Table, rows: [Int], schema: Schema,
+                           minCategoryCount: Int = defaultMinCategoryCount) -> FeatureEncoder {
+        let missing = schema.missingTokens
+        var columns: [EncodedColumn] = []
+        var names: [String] = []
+        var offset = 0
+        for column in schema.featureColumns {
+            guard let c = table.index(of: column.name) else { continue }
+            let raw = table.columns[c]
+            let encoding: ColumnEncoding
+            switch column.kind {
+            case .numeric, .boolean:
+                let isBool = column.kind == .boolean
+                var values: [Double] = []
+                values.reserveCapacity(rows.count)
+                var missingCount = 0
+                for r in rows {
+                    let v = raw[r]
+                    if missing.isMissing(v) { missingCount += 1; continue }
+                    let d = isBool ? Values.boolean(v).map { $0 ? 1.0 : 0.0 } : Values.number(v)
+                    if let d { values.append(d) } else { missingCount += 1 }
+                }
+                let fill = median(values)
+                let n = Double(rows.count)
+                let mean = n > 0 ? (values.reduce(0, +) + fill * Double(missingCount)) / n : 0
+                var ss = 0.0
+                for v in values { ss += (v - mean) * (v - mean) }
+                ss += Double(missingCount) * (fill - mean) * (fill - mean)
+                let sd = n > 0 ? (ss / n).squareRoot() : 0
+                let e = NumericEncoding(fill: fill, mean: mean, scale: sd > 1e-12 ? sd : 1,
+                                        missingIndicator: missingCount > 0 && missingCount < rows.count)
+                encoding = isBool ? .boolean(e) : .numeric(e)
+                names.append(column.name)
+                if e.missingIndicator { names.append("\(column.name) (missing)") }
+            default:
+                var counts: [String: Int] = [:]
+                for r in rows { counts[levelKey(raw[r], missing), default: 0] += 1 }
+                let kept = counts.filter { $0.value >= minCategoryCount }
+                    .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map(\.key)
+                let e = CategoricalEncoding(levels: kept, hasOther: kept.count < counts.count)
+                encoding = .categorical(e)
+                names += kept.map { "\(column.name)=\($0)" }
+                if e.hasOther { names.append("\(column.name)=\(CategoricalEncoding.otherLevel)") }
+            }
+            let width = names.count - offset
+            columns.append(EncodedColumn(name: column.name, offset: offset, width: width, encoding: encoding))
+            offset += width
+        }
+        var encoder = FeatureEncoder(columns: columns, width: offset, featureNames: names,
+                                     featureMeans: [Double](repeating: 0, count: offset), missingTokens: missing)
+        // Baselines for reasons: the mean of each encoded feature over the training rows.
+        var issues = EncodingIssues()
+        let design = encoder.encode(table: table, rows: rows, issues: &issues)
+        var means = [Double](repeating: 0, count: offset)
+        for j in 0..<offset {
+            var s = 0.0
+            for i in 0..<design.rows { s += design[i, j] }
+            means[j] = design.rows > 0 ? s / Double(design.rows) : 0
+        }
+        encoder.featureMeans = means
+        return encoder
+    }
+
+    @inline(__always)
+    static func levelKey(_ raw: String, _ missing: MissingTokens) -> String {
+        missing.isMissing(raw) ? CategoricalEncoding.missingLevel : raw.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Encodes `rows` of `table` (columns found by name) into an n × width matrix.
+    public func encode(table: Table, rows: [Int], issues: inout EncodingIssues) -> Matrix {
+        var m = Matrix(rows: rows.count, columns: width)
+        let indices = columns.map { table.index(of: $0.name) }
+        var values = [String](repeating: "", count: columns.count)
+        var out = [Double](repeating: 0, count: width)
+        for (i, r) in rows.enumerated() {
+            for (k, c) in indices.enumerated() { values[k] = c.map { table.columns[$0][r] } ?? "" }
+            encodeRow(values, line: table.lines[r], into: &out, issues: &issues)
+            for j in 0..<width { m[i, j] = out[j] }
+        }
+        return m
+    }
+
+    /// Encodes one lead. `values[k]` is the raw text of `columns[k]`.
+    public func encodeRow(_ values: [String], line: Int, into out: inout [Double], issues: inout EncodingIssues) {
+        for (k, column) in columns.enumerated() {
+            let raw = values[k]
+            let o = column.offset
+            switch column.encoding {
+            case let .numeric(e), let .boolean(e):
+                var v: Double? = nil
+                let isMissing = missingTokens.isMissing(raw)
+                if !isMissing {
+                    if case .boolean = column.encoding { v = Values.boolean(raw).map { $0 ? 1 : 0 } }
+                    else { v = Values.number(raw) }
+                    if v == nil { issues.record(column: column.name, line: line, value: raw) }
+                }
+                out[o] = ((v ?? e.fill) - e.mean) / e.scale
+                if e.missingIndicator { out[o + 1] = v == nil ? 1 : 0 }
+            case let .categorical(e):
+                for j in 0..<column.width { out[o + j] = 0 }
+                let key = FeatureEncoder.levelKey(raw, missingTokens)
+                if let j = e.levels.firstIndex(of: key) { out[o + j] = 1 }
+                else if e.hasOther { out[o + e.levels.count] = 1 }
+            }
+        }
+    }
+
+    /// Columns the encoder needs that `header` lacks.
+    public func missingColumns(in header: [String]) -> [String] {
+        let lower = Set(header.map { $0.lowercased() })
+        return columns.map(\.name).filter { !header.contains($0) && !lower.contains($0.lowercased()) }
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let s = values.sorted()
+    let n = s.count
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+}

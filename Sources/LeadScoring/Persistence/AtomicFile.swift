@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Writes a file through a temporary file in the same directory, renamed into place on
+/// `commit()`: a failed or interrupted run never leaves a half-written or clobbered file.
+public final class AtomicFile {
+    public let path: String
+    public let temporaryPath: String
+    private var handle: UnsafeMutablePointer<FILE>?
+    private var buffer: [UInt8] = []
+    private var finished = false
+
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw DataError.cannotOpen(file: path, reason: "directory '\(directory)' does not exist")
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw DataError.cannotOpen(file: path, reason: "it is a directory")
+        }
+        temporaryPath = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard let h = fopen(temporaryPath, "wb") else {
+            throw DataError.cannotOpen(file: path, reason: "cannot create a temporary file in '\(directory)': \(String(cString: strerror(errno)))")
+        }
+        handle = h
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    deinit { abort() }
+
+    public func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    public func write(bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+        guard let handle, !buffer.isEmpty else { return }
+        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
+        guard written == buffer.count else {
+            throw DataError.cannotOpen(file: path, reason: "write failed: \(String(cString: strerror(errno)))")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, syncs and renames the temporary file over `path`.
+    public func commit() throws {
+        try flush()
+        guard let h = handle else { return }
+        fflush(h)
+        fsync(fileno(h))
+        fclose(h)
+        handle = nil
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw DataError.cannotOpen(file: path, reason: "cannot move the finished file into place: \(reason)")
+        }
+        finished = true
+    }
+
+    /// Drops the temporary file; the destination is untouched.
+    public func abort() {
+        if let h = handle { fclose(h); handle = nil }
+        if !finished { unlink(temporaryPath); finished = true }
+    }
+
+    /// Writes `data` to `path` atomically.
+    public static func write(_ data: Data, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        try file.write(bytes: [UInt8](data))
+        try file.commit()
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import LinearAlgebra
+
+/// One reason behind a score: a source column, its value for this lead, and how much it moved
+/// the log-odds compared with an average lead (positive raises the score).
+public struct Reason: Codable, Equatable, Sendable {
+    public var feature: String
+    public var value: String
+    public var contribution: Double
+
+    /// `Total Time Spent on Website=1532 (+1.21)`
+    public var text: String {
+        String(format: "%@=%@ (%@%.2f)", feature, value, contribution >= 0 ? "+" : "", contribution)
+    }
+}
+
+/// A scored lead.
+public struct ScoredLead: Sendable {
+    public var probability: Double
+    /// `probability` × 100, rounded: what a CRM field shows.
+    public var score: Int
+    public var tier: Tier
+    /// The strongest raising reasons first, then the strongest lowering ones.
+    public var reasons: [Reason]
+}
+
+/// Scores raw CSV rows with a model: encode, margin, probability, tier, reasons.
+public struct LeadScorer: Sendable {
+    public let model: LeadModel
+    public var tiers: TierThresholds
+    /// Reasons per direction (3 up, 3 down by default); 0 turns them off.
+    public var reasonsPerSide: Int
+
+    public init(model: LeadModel, tiers: TierThresholds? = nil, reasonsPerSide: Int = 3) {
+        self.model = model
+        self.tiers = tiers ?? model.tiers
+        self.reasonsPerSide = reasonsPerSide
+    }
+
+    /// Scores a batch. `rows[i][k]` is the raw value of `model.encoder.columns[k]` for lead i.
+    public func score(rows: [[String]], lines: [Int], issues: inout EncodingIssues) -> [ScoredLead] {
+        let encoder = model.encoder
+        var x = Matrix(rows: rows.count, columns: encoder.width)
+        var buffer = [Double](repeating: 0, count: encoder.width)
+        for (i, values) in rows.enumerated() {
+            encoder.encodeRow(values, line: lines[i], into: &buffer, issues: &issues)
+            for j in 0..<encoder.width { x[i, j] = buffer[j] }
+        }
+        let classifier = model.predictor.classifier
+        let margins = classifier.rawScores(x)
+        var result: [ScoredLead] = []
+        result.reserveCapacity(rows.count)
+        for i in 0..<rows.count {
+            let p = sigmoid(margins[i])
+            var reasons: [Reason] = []
+            if reasonsPerSide > 0 {
+                for j in 0..<encoder.width { buffer[j] = x[i, j] }
+                reasons = self.reasons(row: buffer, raw: rows[i], classifier: classifier)
+            }
+            result.append(ScoredLead(probability: p, score: Int((p * 100).rounded()), tier: tiers.tier(p), reasons: reasons))
+        }
+        return result
+    }
+
+    /// Per-source-column contributions (summing a column's one-hot and missing-indicator terms),
+    /// the top `reasonsPerSide` up and down.
+    func reasons(row: [Double], raw: [String], classifier: any Classifier) -> [Reason] {
+        let (_, terms) = classifier.contributions(row, featureMeans: model.encoder.featureMeans)
+        var perColumn: [Reason] = []
+        for (k, column) in model.encoder.columns.enumerated() {
+            var total = 0.0
+            for j in column.offset..<(column.offset + column.width) { total += terms[j] }
+            let value = model.encoder.missingTokens.isMissing(raw[k]) ? "missing" : raw[k].trimmingCharacters(in: .whitespaces)
+            perColumn.append(Reason(feature: column.name, value: value, contribution: total))
+        }
+        let up = perColumn.filter { $0.contribution > 1e-9 }.sorted { $0.contribution > $1.contribution }.prefix(reasonsPerSide)
+        let down = perColumn.filter { $0.contribution < -1e-9 }.sorted { $0.contribution < $1.contribution }.prefix(reasonsPerSide)
+        return Array(up) + Array(down)
+    }
+
+    /// Probabilities of every row of an in-memory table (for evaluate and train).
+    public func probabilities(table: Table, rows: [Int], issues: inout EncodingIssues) -> [Double] {
+        let x = model.encoder.encode(table: table, rows: rows, issues: &issues)
+        return model.predictor.classifier.probabilities(x)
+    }
+}

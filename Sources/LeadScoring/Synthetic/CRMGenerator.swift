@@ -1,0 +1,215 @@
+import Foundation
+
+/// Writes a realistic synthetic CRM export, deterministic per seed.
+///
+/// Each lead has a hidden buying intent and a firmographic fit. Behaviour (visits, pricing-page
+/// views, webinars, demo requests, e-mail engagement) is drawn from the intent; `converted` is
+/// drawn from a hidden log-odds with **diminishing returns** (log visits, saturating pricing
+/// views), **interactions** (a senior buyer who viewed pricing twice; a webinar that matters more
+/// after a pricing visit) and a company-size **sweet spot**, so that trees can beat a linear
+/// model. Missing values and form placeholders (`Select`) appear as in real exports.
+///
+/// Rows are generated and written one at a time, so memory stays flat for any number of leads.
+public struct CRMGenerator: Sendable {
+    public var seed: UInt64
+    /// The export date: created and activity dates fall before it.
+    public static let asOfDays = DateParser.daysFromCivil(2026, 11, 1)
+    static let firstCreatedDays = DateParser.daysFromCivil(2025, 1, 1)
+
+    public static let header = [
+        "lead_id", "created_date", "lead_source", "country", "industry", "company_size", "job_title",
+        "seniority", "occupation", "website_visits", "time_on_site_sec", "pages_per_visit",
+        "pricing_page_views", "whitepaper_downloads", "webinar_attended", "demo_requested",
+        "emails_opened", "emails_clicked", "unsubscribed", "last_activity_date", "converted",
+    ]
+
+    static let sources: [(String, Double, Double)] = [  // name, share, effect on log-odds
+        ("Organic Search", 0.22, 0.1), ("Paid Search", 0.18, -0.1), ("Referral", 0.08, 0.5),
+        ("Webinar", 0.07, 0.3), ("Trade Show", 0.05, 0.3), ("Social Media", 0.12, -0.35),
+        ("Email Campaign", 0.12, 0.0), ("Partner", 0.06, 0.4), ("Direct", 0.10, 0.15),
+    ]
+    static let countries: [(String, Double)] = [
+        ("United States", 0.33), ("United Kingdom", 0.10), ("Germany", 0.08), ("France", 0.06),
+        ("Canada", 0.06), ("India", 0.10), ("Australia", 0.05), ("Netherlands", 0.03), ("Brazil", 0.04),
+        ("Spain", 0.03), ("Japan", 0.03), ("Singapore", 0.02), ("Mexico", 0.02), ("Israel", 0.02),
+        ("China", 0.02), ("South Africa", 0.01),
+    ]
+    static let countryEffect: [String: Double] = ["India": -0.4, "Brazil": -0.2, "United States": 0.15, "Germany": 0.1]
+    static let industries: [(String, Double, Double)] = [
+        ("Software", 0.18, 0.45), ("Financial Services", 0.12, 0.3), ("Healthcare", 0.10, 0.2),
+        ("Manufacturing", 0.12, 0.1), ("Retail", 0.09, -0.1), ("Education", 0.08, -0.3),
+        ("Professional Services", 0.10, 0.15), ("Media", 0.05, -0.1), ("Telecommunications", 0.05, 0.1),
+        ("Government", 0.04, -0.4), ("Non-profit", 0.03, -0.5), ("Logistics", 0.04, 0.05),
+    ]
+    static let seniorities: [(String, Double, Double)] = [
+        ("Entry", 0.30, -0.4), ("Manager", 0.32, 0.1), ("Director", 0.18, 0.5), ("VP", 0.10, 0.7), ("C-Level", 0.10, 0.6),
+    ]
+    static let functions = ["Marketing", "Sales", "IT", "Operations", "Finance", "HR", "Engineering"]
+    static let chiefTitles = ["Marketing": "CMO", "Sales": "CRO", "IT": "CIO", "Operations": "COO",
+                              "Finance": "CFO", "HR": "CHRO", "Engineering": "CTO"]
+    static let occupations: [(String, Double)] = [
+        ("Working Professional", 0.62), ("Business Owner", 0.10), ("Student", 0.08), ("Unemployed", 0.05),
+        ("Other", 0.05), ("Select", 0.10),
+    ]
+
+    public init(seed: UInt64) { self.seed = seed }
+
+    /// Writes `leads` rows (plus the header) to `path` atomically. `progress` gets the row count
+    /// every 100,000 rows.
+    public func write(leads: Int, to path: String, progress: ((Int) -> Void)? = nil) throws {
+        let file = try AtomicFile(path: path)
+        var rng = SeededGenerator(seed: seed)
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 17)
+        out.append(contentsOf: CRMGenerator.header.joined(separator: ",").utf8)
+        out.append(0x0A)
+        for i in 0..<leads {
+            appendLead(index: i, rng: &rng, to: &out)
+            if out.count >= 1 << 16 { try file.write(bytes: out); out.removeAll(keepingCapacity: true) }
+            if let progress, (i + 1) % 100_000 == 0 { progress(i + 1) }
+        }
+        try file.write(bytes: out)
+        try file.commit()
+    }
+
+    // MARK: - one lead
+
+    func appendLead(index: Int, rng: inout SeededGenerator, to out: inout [UInt8]) {
+        func pick<T>(_ items: [(T, Double)]) -> T {
+            var u = rng.uniform()
+            for (item, share) in items { u -= share; if u < 0 { return item } }
+            return items[items.count - 1].0
+        }
+        func normal() -> Double {
+            let u1 = max(rng.uniform(), 1e-300), u2 = rng.uniform()
+            return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+        }
+        func poisson(_ lambda: Double) -> Int {
+            if lambda > 30 { return max(0, Int((lambda + lambda.squareRoot() * normal()).rounded())) }
+            let l = exp(-lambda)
+            var k = 0, p = 1.0
+            repeat { k += 1; p *= rng.uniform() } while p > l
+            return k - 1
+        }
+        func bernoulli(_ p: Double) -> Bool { rng.uniform() < p }
+
+        let createdSpan = CRMGenerator.asOfDays - CRMGenerator.firstCreatedDays
+        let created = CRMGenerator.firstCreatedDays + Int(rng.uniform() * Double(createdSpan))
+        let source = pick(CRMGenerator.sources.map { (($0.0, $0.2), $0.1) })
+        let country = pick(CRMGenerator.countries)
+        let industry = pick(CRMGenerator.industries.map { (($0.0, $0.2), $0.1) })
+        let seniority = pick(CRMGenerator.seniorities.map { (($0.0, $0.2), $0.1) })
+        let occupation = pick(CRMGenerator.occupations)
+        let function = CRMGenerator.functions[Int(rng.uniform() * Double(CRMGenerator.functions.count))]
+        let logSize = 2.1 + 0.75 * normal()  // log10 employees: median ~125
+        let companySize = max(1, Int(pow(10, logSize).rounded()))
+        let isStudent = occupation == "Student"
+        let title: String
+        if isStudent { title = bernoulli(0.5) ? "Student" : "Intern" }
+        else {
+            switch seniority.0 {
+            case "Entry": title = "\(function) Specialist"
+            case "Manager": title = "\(function) Manager"
+            case "Director": title = "Director of \(function)"
+            case "VP": title = "VP \(function)"
+            default: title = CRMGenerator.chiefTitles[function]!
+            }
+        }
+
+        // Hidden intent drives behaviour.
+        let intent = normal() + (source.0 == "Referral" || source.0 == "Webinar" ? 0.3 : 0)
+        let visits = poisson(exp(0.9 + 0.55 * intent))
+        let timeOnSite = visits == 0 ? 0 : Int((Double(visits) * exp(4.6 + 0.25 * intent + 0.6 * normal())).rounded())
+        let pagesPerVisit = visits == 0 ? 0 : max(1, exp(0.8 + 0.15 * intent + 0.35 * normal()))
+        let pricing = visits == 0 ? 0 : poisson(0.35 * exp(0.9 * intent))
+        let whitepapers = poisson(0.25 * exp(0.4 * intent))
+        let webinar = bernoulli(sigmoid(-2.0 + 0.5 * intent + (source.0 == "Webinar" ? 1.5 : 0)))
+        let demo = bernoulli(sigmoid(-3.3 + 0.9 * intent + (seniority.0 == "Entry" ? -0.3 : 0.2)))
+        let opened = poisson(exp(1.3 + 0.3 * intent))
+        var clicked = 0
+        for _ in 0..<opened where bernoulli(sigmoid(-1.8 + 0.4 * intent)) { clicked += 1 }
+        let unsubscribed = bernoulli(sigmoid(-3.0 - 0.5 * intent))
+        let activeSpan = CRMGenerator.asOfDays - created
+        // Recency: engaged leads were active recently.
+        let recency = min(activeSpan, Int(Double(activeSpan) * pow(rng.uniform(), 1.0 + 0.8 * max(0, intent + 1))))
+        let noActivity = visits == 0 && opened == 0 && !webinar && !demo
+
+        // Hidden truth.
+        let log10Size = log10(Double(companySize))
+        var z = -3.05
+        z += source.1 + industry.1 + seniority.1 + (CRMGenerator.countryEffect[country] ?? 0)
+        z += 0.7 * exp(-pow(log10Size - 2.7, 2) / 0.5)                    // sweet spot near 500 employees
+        z += 0.45 * log1p(Double(visits))                                     // diminishing returns
+        z += 1.1 * (1 - exp(-Double(pricing) / 1.5))                          // saturating
+        z += 0.3 * tanh((Double(timeOnSite) / 60 - 8) / 8)
+        z += demo ? 1.4 : 0
+        z += webinar ? (pricing > 0 ? 0.8 : 0.25) : 0                        // interaction
+        if (seniority.0 == "Director" || seniority.0 == "VP" || seniority.0 == "C-Level") && pricing >= 2 { z += 0.7 }
+        z += 0.25 * Double(clicked).squareRoot()
+        z += 0.15 * Double(min(whitepapers, 3))
+        if isStudent { z -= 1.6 }
+        if occupation == "Unemployed" { z -= 0.8 }
+        if occupation == "Business Owner" { z += 0.3 }
+        if unsubscribed { z -= 1.0 }
+        z -= noActivity ? 1.0 : 0.9 * (1 - exp(-Double(recency) / 60))          // inactivity
+        let converted = bernoulli(sigmoid(z))
+
+        // Write the row, with the missing values and placeholders real exports have.
+        func field(_ s: String) {
+            if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 }) {
+                out.append(0x22)
+                for b in s.utf8 { if b == 0x22 { out.append(0x22) }; out.append(b) }
+                out.append(0x22)
+            } else {
+                out.append(contentsOf: s.utf8)
+            }
+            out.append(0x2C)
+        }
+        func int(_ v: Int) { appendInt(v, to: &out); out.append(0x2C) }
+        func date(_ days: Int) {
+            let (y, m, d) = DateParser.civilFromDays(days)
+            appendInt(y, to: &out); out.append(0x2D)
+            if m < 10 { out.append(0x30) }; appendInt(m, to: &out); out.append(0x2D)
+            if d < 10 { out.append(0x30) }; appendInt(d, to: &out); out.append(0x2C)
+        }
+        field("L" + String(index + 1).leftPadded(to: 7))
+        date(created)
+        field(source.0)
+        field(bernoulli(0.05) ? "" : country)
+        let r = rng.uniform()
+        field(r < 0.04 ? "" : r < 0.07 ? "Select" : industry.0)
+        if bernoulli(0.08) { field("") } else { int(companySize) }
+        field(bernoulli(0.03) ? "" : title)
+        field(bernoulli(0.05) ? "" : seniority.0)
+        field(occupation)
+        int(visits)
+        if bernoulli(0.01) { field("N/A") } else { int(timeOnSite) }
+        if visits == 0 { field("") } else {
+            let tenths = Int((pagesPerVisit * 10).rounded())
+            appendInt(tenths / 10, to: &out); out.append(0x2E); appendInt(tenths % 10, to: &out); out.append(0x2C)
+        }
+        int(pricing)
+        int(whitepapers)
+        field(webinar ? "Yes" : "No")
+        field(demo ? "Yes" : "No")
+        int(opened)
+        int(clicked)
+        field(unsubscribed ? "Yes" : "No")
+        if noActivity { field("") } else { date(CRMGenerator.asOfDays - recency) }
+        out.append(converted ? 0x31 : 0x30)
+        out.append(0x0A)
+    }
+}
+
+@inline(__always)
+func appendInt(_ value: Int, to out: inout [UInt8]) {
+    if value < 0 { out.append(0x2D); appendInt(-value, to: &out); return }
+    if value >= 10 { appendInt(value / 10, to: &out) }
+    out.append(UInt8(0x30 + value % 10))
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

@@ -1,0 +1,110 @@
+import CLAPACK
+
+/// Typed wrappers around the few BLAS and LAPACK routines the models need.
+/// Every LAPACK `info` is checked and turned into a `LinearAlgebraError`.
+public enum LinearAlgebra {
+
+    /// `AᵀA` for a column-major `A` (n × p), computed with BLAS `dsyrk` (only one triangle is
+    /// computed, then mirrored), so the cost is n·p²/2 multiply-adds.
+    public static func gram(_ a: Matrix) -> Matrix {
+        let p = a.columns
+        var c = Matrix(rows: p, columns: p)
+        guard p > 0 else { return c }
+        if a.rows > 0 {
+            a.storage.withUnsafeBufferPointer { ap in
+                c.storage.withUnsafeMutableBufferPointer { cp in
+                    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans,
+                                Int32(p), Int32(a.rows), 1.0, ap.baseAddress, Int32(max(1, a.rows)),
+                                0.0, cp.baseAddress, Int32(p))
+                }
+            }
+        }
+        for j in 0..<p { for i in (j + 1)..<max(j + 1, p) { c[i, j] = c[j, i] } }
+        return c
+    }
+
+    /// `y = Aᵀx` (length = columns of A) with BLAS `dgemv`.
+    public static func transposeTimes(_ a: Matrix, _ x: [Double]) throws -> [Double] {
+        guard x.count == a.rows else {
+            throw LinearAlgebraError.dimensionMismatch("Aᵀx with A \(a.rows)x\(a.columns) and x of \(x.count)")
+        }
+        var y = [Double](repeating: 0, count: a.columns)
+        guard a.rows > 0, a.columns > 0 else { return y }
+        a.storage.withUnsafeBufferPointer { ap in
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    cblas_dgemv(CblasColMajor, CblasTrans, Int32(a.rows), Int32(a.columns), 1.0,
+                                ap.baseAddress, Int32(a.rows), xp.baseAddress, 1, 0.0, yp.baseAddress, 1)
+                }
+            }
+        }
+        return y
+    }
+
+    /// `y = Ax` (length = rows of A) with BLAS `dgemv`.
+    public static func times(_ a: Matrix, _ x: [Double]) throws -> [Double] {
+        guard x.count == a.columns else {
+            throw LinearAlgebraError.dimensionMismatch("Ax with A \(a.rows)x\(a.columns) and x of \(x.count)")
+        }
+        var y = [Double](repeating: 0, count: a.rows)
+        guard a.rows > 0, a.columns > 0 else { return y }
+        a.storage.withUnsafeBufferPointer { ap in
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(a.rows), Int32(a.columns), 1.0,
+                                ap.baseAddress, Int32(a.rows), xp.baseAddress, 1, 0.0, yp.baseAddress, 1)
+                }
+            }
+        }
+        return y
+    }
+
+    /// Solves `A x = b` for symmetric positive-definite `A` with LAPACK `dposv` (Cholesky).
+    /// Throws `.notPositiveDefinite` when the factorisation breaks down, so the caller can fall
+    /// back to a safer solver.
+    public static func choleskySolve(_ a: Matrix, _ b: [Double]) throws -> [Double] {
+        let n = a.rows
+        guard a.columns == n, b.count == n else {
+            throw LinearAlgebraError.dimensionMismatch("dposv with A \(a.rows)x\(a.columns) and b of \(b.count)")
+        }
+        guard n > 0 else { return [] }
+        var factor = a.storage
+        var x = b
+        let info = factor.withUnsafeMutableBufferPointer { ap in
+            x.withUnsafeMutableBufferPointer { bp in
+                LAPACKE_dposv(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(n), 1,
+                              ap.baseAddress, Int32(n), bp.baseAddress, Int32(n))
+            }
+        }
+        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(routine: "dposv", order: info) }
+        if info < 0 { throw LinearAlgebraError.lapack(routine: "dposv", info: info) }
+        return x
+    }
+
+    /// Minimum-norm least-squares solution of `A x ≈ b` with LAPACK `dgelsd` (SVD). Works for
+    /// singular and indefinite systems; slower than Cholesky, so it is the fallback.
+    /// Singular values below `rcond × σ_max` are treated as zero.
+    public static func leastSquaresSolve(_ a: Matrix, _ b: [Double], rcond: Double = 1e-12) throws -> [Double] {
+        let m = a.rows, n = a.columns
+        guard b.count == m else {
+            throw LinearAlgebraError.dimensionMismatch("dgelsd with A \(m)x\(n) and b of \(b.count)")
+        }
+        guard m > 0, n > 0 else { return [Double](repeating: 0, count: n) }
+        var work = a.storage
+        let ldb = max(m, n)
+        var rhs = [Double](repeating: 0, count: ldb)
+        for i in 0..<m { rhs[i] = b[i] }
+        var singular = [Double](repeating: 0, count: min(m, n))
+        var rank: Int32 = 0
+        let info = work.withUnsafeMutableBufferPointer { ap in
+            rhs.withUnsafeMutableBufferPointer { bp in
+                singular.withUnsafeMutableBufferPointer { sp in
+                    LAPACKE_dgelsd(LAPACK_COL_MAJOR, Int32(m), Int32(n), 1, ap.baseAddress, Int32(m),
+                                   bp.baseAddress, Int32(ldb), sp.baseAddress, rcond, &rank)
+                }
+            }
+        }
+        if info != 0 { throw LinearAlgebraError.lapack(routine: "dgelsd", info: info) }
+        return Array(rhs[0..<n])
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import LeadScoring
+
+/// Plain-text tables for the terminal: first column left-aligned, the rest right-aligned.
+func renderTable(_ header: [String], _ rows: [[String]], indent: String = "  ") -> String {
+    let all = [header] + rows
+    let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
+    // Numbers right-aligned, text left-aligned.
+    let numeric = header.indices.map { c in
+        !rows.isEmpty && rows.allSatisfy { row in row[c].first.map { $0.isNumber || "+-.".contains($0) } ?? true }
+    }
+    func line(_ cells: [String]) -> String {
+        indent + cells.enumerated().map { c, cell in
+            !numeric[c] ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                   : String(repeating: " ", count: widths[c] - cell.count) + cell
+        }.joined(separator: "  ")
+    }
+    return ([line(header), indent + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+            + rows.map(line)).joined(separator: "\n")
+}
+
+func pct(_ x: Double, digits: Int = 1) -> String { x.isFinite ? String(format: "%.\(digits)f%%", x * 100) : "-" }
+func num(_ x: Double, _ digits: Int = 3) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "-" }
+func grouped(_ n: Int) -> String {
+    let s = String(n)
+    var out = ""
+    for (i, ch) in s.reversed().enumerated() { if i > 0 && i % 3 == 0 { out.append(",") }; out.append(ch) }
+    return String(out.reversed())
+}
+
+func metricsText(_ r: EvaluationReport) -> String {
+    """
+      ROC AUC \(num(r.auc))   PR AUC \(num(r.prAuc))   log loss \(num(r.logLoss))   Brier \(num(r.brier))
+      top 10%: lift \(num(r.liftAt10, 2)), captures \(pct(r.captureAt10)) of conversions   top 20%: lift \(num(r.liftAt20, 2)), captures \(pct(r.captureAt20))
+    """
+}
+
+func tierTable(_ tiers: [TierSummary], thresholds: TierThresholds) -> String {
+    renderTable(["tier", "rule", "leads", "share", "conv. rate", "share of conversions"],
+                tiers.map { t in
+                    let rule: String
+                    switch t.name {
+                    case "SQL": rule = "p ≥ \(num(thresholds.sql))"
+                    case "MQL": rule = "\(num(thresholds.mql)) ≤ p < \(num(thresholds.sql))"
+                    default: rule = "p < \(num(thresholds.mql))"
+                    }
+                    return [t.name, rule, grouped(t.count), pct(t.share), pct(t.conversionRate), pct(t.captureRate)]
+                })
+}
+
+func jsonString<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// Seconds since `start`, for progress lines.
+func elapsed(_ start: Date) -> String { String(format: "%.1f s", Date().timeIntervalSince(start)) }

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import LeadScoring
+
+/// How to read a CSV file: shared by every command that reads one.
+struct ReadOptions: ParsableArguments {
+    @Option(help: "Field delimiter: , ; tab or | (default: detected from the header).")
+    var delimiter: String?
+
+    @Option(help: "Schema override file (YAML or JSON) fixing column kinds or excluding columns.")
+    var schema: String?
+
+    @Option(help: ArgumentHelp("Columns to leave out, comma-separated.", valueName: "COL,..."))
+    var drop: String?
+
+    @Option(help: ArgumentHelp("Tokens that mean missing, comma-separated (default: empty, NA, N/A, null, none, Select, -).", valueName: "TOKEN,..."))
+    var missing: String?
+
+    func source(path: String) throws -> DataSource {
+        var source = DataSource(path: path, delimiter: try delimiter.map(DataSource.parseDelimiter))
+        if let schema { source.overrides = try SchemaOverrides.load(path: schema) }
+        source.drop = splitList(drop)
+        if let missing { source.missingTokens = missing.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        return source
+    }
+}
+
+/// Which column is the outcome and which of its values mean converted.
+struct TargetOptions: ParsableArguments {
+    @Option(help: "Target column (converted / not converted).")
+    var target: String?
+
+    @Option(help: ArgumentHelp("Target values that mean converted, e.g. Won (default: 1/true/yes).", valueName: "V,..."))
+    var positive: String?
+
+    @Option(help: ArgumentHelp("Target values that mean not converted (default: every other value); rows with neither are left out.", valueName: "V,..."))
+    var negative: String?
+
+    func spec(column: String) -> TargetSpec {
+        TargetSpec(column: column, positive: splitList(positive), negative: splitList(negative))
+    }
+}
+
+/// How probabilities map onto Cold / MQL / SQL.
+struct TierOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Explicit probability thresholds, e.g. mql=0.35,sql=0.7.", valueName: "mql=P,sql=P"))
+    var tiers: String?
+
+    @Option(name: .customLong("sql-top"), help: ArgumentHelp("SQL = this top share of leads, e.g. 10% (capacity-based).", valueName: "SHARE"))
+    var sqlTop: String?
+
+    @Option(name: .customLong("mql-top"), help: ArgumentHelp("MQL and above = this top share of leads, e.g. 30%.", valueName: "SHARE"))
+    var mqlTop: String?
+
+    @Option(name: .customLong("sql-precision"), help: "SQL: the largest top band converting at least this often on the holdout.")
+    var sqlPrecision: Double = 0.7
+
+    @Option(name: .customLong("mql-precision"), help: "MQL: the band below SQL converting at least this often.")
+    var mqlPrecision: Double = 0.4
+
+    func validate() throws {
+        guard (0...1).contains(sqlPrecision), (0...1).contains(mqlPrecision) else {
+            throw ValidationError("--sql-precision and --mql-precision must be between 0 and 1")
+        }
+        if tiers != nil && (sqlTop != nil || mqlTop != nil) {
+            throw ValidationError("give either --tiers or --sql-top/--mql-top, not both")
+        }
+    }
+
+    var explicit: TierThresholds? { get throws { try tiers.map(TierThresholds.parse) } }
+
+    var policy: TierPolicy {
+        get throws {
+            TierPolicy(sqlPrecision: sqlPrecision, mqlPrecision: mqlPrecision,
+                       sqlTop: try sqlTop.map { try TierThresholds.parseShare($0, option: "--sql-top") },
+                       mqlTop: try mqlTop.map { try TierThresholds.parseShare($0, option: "--mql-top") })
+        }
+    }
+
+    var isSet: Bool { tiers != nil || sqlTop != nil || mqlTop != nil }
+}
+
+func splitList(_ text: String?) -> [String] {
+    guard let text else { return [] }
+    return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}

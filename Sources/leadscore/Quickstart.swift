@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import LeadScoring
+
+struct Quickstart: LeadScoreCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train on the bundled sample, score a held-out part and print metrics and tiers.")
+
+    @Option(help: "Sample CSV (default: the bundled datasets/sample-leads.csv).")
+    var data: String = "datasets/sample-leads.csv"
+
+    @Option(help: "Model file to write.")
+    var out: String = "models/quickstart.json"
+
+    @Option(help: "Scored held-out leads to write.")
+    var scored: String = "models/quickstart-scored.csv"
+
+    func execute() throws {
+        let start = Date()
+        guard FileManager.default.fileExists(atPath: data) else {
+            throw UsageError("\(data): not found; run quickstart from the repository root, or give --data FILE (make one with `leadscore generate --out FILE`)")
+        }
+        try checkWritable(out)
+        try checkWritable(scored)
+        print("leadscore quickstart: train on 80% of \(data), score the other 20% as new leads\n")
+        let (table, schema) = try DataSource(path: data).load(target: "converted")
+        let spec = try TargetSpec(column: "converted").resolved(values: table.columns[table.index(of: "converted")!], missing: schema.missingTokens, file: data)
+        let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
+        let outer = Split.stratified(labels: labels.y, holdoutFraction: 0.2, seed: 7)
+        let history = table.subset(outer.train.map { labels.rows[$0] })
+        let newLeads = table.subset(outer.holdout.map { labels.rows[$0] })
+        let result = try Trainer.train(table: history, schema: schema, options: TrainingOptions(target: spec),
+                                       dataSHA256: try SHA256.hexDigest(ofFile: data)) { Console.note($0) }
+        try result.model.save(to: out)
+        printTrainingSummary(result, table: history)
+
+        // Score the leads the model has never seen, as `predict` would.
+        let scorer = LeadScorer(model: result.model)
+        let columns = result.model.encoder.columns.map { newLeads.index(of: $0.name)! }
+        let rows = (0..<newLeads.rowCount).map { r in columns.map { newLeads.columns[$0][r] } }
+        var issues = EncodingIssues()
+        let scoredLeads = scorer.score(rows: rows, lines: newLeads.lines, issues: &issues)
+        let ids = newLeads.columns[newLeads.index(of: "lead_id")!]
+        let file = try AtomicFile(path: scored)
+        let writer = ScoreWriter(json: false, keepNames: ["lead_id", "converted"], addLine: false, withReasons: true)
+        try file.write(writer.header())
+        let outcomes = newLeads.columns[newLeads.index(of: "converted")!]
+        for (i, lead) in scoredLeads.enumerated() { try file.write(writer.row(kept: [ids[i], outcomes[i]], line: 0, lead: lead)) }
+        try file.commit()
+
+        let y = (0..<newLeads.rowCount).map { spec.label(outcomes[$0], missing: schema.missingTokens).map(Double.init) ?? 0 }
+        let report = EvaluationReport(probabilities: scoredLeads.map(\.probability), labels: y, thresholds: result.model.tiers)
+        print("\n=== \(grouped(report.rows)) held-out leads scored as new (never seen in training) ===")
+        print(metricsText(report))
+        print("\nTiers:")
+        print(tierTable(report.tiers, thresholds: result.model.tiers))
+        if let top = scoredLeads.indices.max(by: { scoredLeads[$0].probability < scoredLeads[$1].probability }) {
+            let lead = scoredLeads[top]
+            print("\nWhy lead \(ids[top]) scores \(lead.score) (\(lead.tier.rawValue)): " + lead.reasons.map(\.text).joined(separator: "; "))
+        }
+        print("\nWrote \(out) and \(scored) (\(elapsed(start)))")
+        print("Next: leadscore predict --model \(out) --data NEW.csv --out scored.csv")
+    }
+}

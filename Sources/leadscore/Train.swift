@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import LeadScoring
+
+struct Train: LeadScoreCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a lead-scoring model on labelled CRM history and write the model file.",
+        discussion: """
+        Holds out 20% (stratified, or the most recent 20% with --time-column), reports holdout
+        metrics, sets the tier thresholds on the holdout, refits on all rows and writes the model
+        file atomically.
+        """)
+
+    @Option(help: "Labelled CRM export (CSV).")
+    var data: String
+
+    @OptionGroup var targetOptions: TargetOptions
+
+    @Option(help: "Model kind: logistic.")
+    var model: String = "logistic"
+
+    @Option(name: .customLong("time-column"), help: "Date column: hold out the most recent 20% instead of a random 20%.")
+    var timeColumn: String?
+
+    @Option(help: "L2 penalty λ on the coefficients (λ = 1/C of scikit-learn).")
+    var l2: Double = 1.0
+
+    @Option(name: .customLong("class-weight"), help: "none or balanced.")
+    var classWeight: String = "none"
+
+    @Option(name: .customLong("min-category-count"), help: "Levels seen fewer times are pooled into (other).")
+    var minCategoryCount: Int = FeatureEncoder.defaultMinCategoryCount
+
+    @Option(help: "Seed of the holdout split.")
+    var seed: UInt64 = 42
+
+    @OptionGroup var read: ReadOptions
+    @OptionGroup var tierOptions: TierOptions
+
+    @Option(help: "Model file to write.")
+    var out: String
+
+    @Flag(help: "Print the training summary as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard targetOptions.target != nil else { throw ValidationError("--target is required") }
+        guard model == "logistic" else { throw ValidationError("--model: '\(model)' is not available; this version trains 'logistic'") }
+        guard ["none", "balanced"].contains(classWeight) else { throw ValidationError("--class-weight must be none or balanced") }
+        guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be ≥ 0") }
+        guard minCategoryCount >= 1 else { throw ValidationError("--min-category-count must be ≥ 1") }
+    }
+
+    func options() throws -> TrainingOptions {
+        var options = TrainingOptions(target: targetOptions.spec(column: targetOptions.target!))
+        options.timeColumn = timeColumn
+        options.logistic = LogisticRegression(l2: l2, classWeight: classWeight == "balanced" ? .balanced : .none)
+        options.minCategoryCount = minCategoryCount
+        options.tierPolicy = try tierOptions.policy
+        options.explicitTiers = try tierOptions.explicit
+        options.seed = seed
+        return options
+    }
+
+    func execute() throws {
+        // Fail before the work if the output cannot be written.
+        try checkWritable(out)
+        let start = Date()
+        let source = try read.source(path: data)
+        let (table, schema) = try source.load(target: targetOptions.target) { n in
+            Console.note("read \(grouped(n)) rows (\(elapsed(start)))")
+        }
+        let hash = try SHA256.hexDigest(ofFile: data)
+        let result = try Trainer.train(table: table, schema: schema, options: try options(), dataSHA256: hash) {
+            Console.note("\($0) (\(elapsed(start)))")
+        }
+        try result.model.save(to: out)
+        if json {
+            print(try jsonString(TrainSummary(model: out, training: result.model.training, tiers: result.model.tiers)))
+        } else {
+            printTrainingSummary(result, table: table)
+            print("\nWrote \(out) (\(elapsed(start)))")
+        }
+    }
+}
+
+struct TrainSummary: Encodable {
+    var model: String
+    var training: TrainingMetadata
+    var tiers: TierThresholds
+}
+
+/// Refuses early when the output's folder is missing, so a long run does not end in an error.
+func checkWritable(_ path: String) throws {
+    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+        throw UsageError("\(path): the folder '\(directory)' does not exist")
+    }
+}
+
+func printTrainingSummary(_ result: TrainingResult, table: Table) {
+    let model = result.model
+    let t = model.training
+    let schema = model.schema
+    let features = schema.featureColumns
+    let kinds = Dictionary(grouping: features, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
+    print("Data: \(table.source), \(grouped(table.rowCount)) rows, \(table.header.count) columns")
+    print("Features: \(features.count) columns (\(kinds.joined(separator: ", "))) → \(model.encoder.width) encoded features")
+    let left = schema.columns.filter { !$0.kind.isFeature && $0.notice != "the target" }
+    if !left.isEmpty {
+        print("Left out: " + left.map { "\($0.name.isEmpty ? "(no name)" : $0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
+    }
+    print("Target '\(model.target.column)': converted = \(model.target.positive.joined(separator: "/")), not converted = \(model.target.negative.isEmpty ? "any other value" : model.target.negative.joined(separator: "/"))")
+    print("Labelled leads: \(grouped(t.rows)), of which \(grouped(t.conversions)) converted (\(pct(Double(t.conversions) / Double(max(1, t.rows)))))")
+    if !t.notices.isEmpty {
+        print("Notices:")
+        for n in t.notices { print("  - \(n)") }
+    }
+    for leak in t.leaks {
+        print("WARNING: probable leak: '\(leak.column)' alone reaches holdout ROC AUC \(num(leak.auc)). It is likely filled in after the outcome is known; a model that uses it cannot score new leads. Drop it with --drop \"\(leak.column)\".")
+    }
+    print("\nHoldout (\(t.split)): \(grouped(t.holdout.rows)) leads, \(grouped(t.holdout.conversions)) converted")
+    print(metricsText(t.holdout))
+    print("\nTiers (\(model.tiers.method)):")
+    print(tierTable(t.holdout.tiers, thresholds: model.tiers))
+    if case let .logistic(m) = model.predictor {
+        print("\nLogistic regression: L2 \(m.l2), \(m.iterations) Newton iterations, gradient norm \(String(format: "%.2e", m.gradientNorm))\(m.converged ? "" : " (not converged)")")
+    }
+}
