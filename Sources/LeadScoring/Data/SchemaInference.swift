@@ -91,7 +91,7 @@ public struct SchemaInference: Sendable {
             return column
         }
         let lowered = Set(counts.keys.map { $0.lowercased() })
-        if distinct == 2, Values.booleanPairs.contains(where: { lowered == [$0.0, $0.1] }) {
+        if lowered.count == 2, Values.booleanPairs.contains(where: { lowered == [$0.0, $0.1] }) {
             column.kind = .boolean
             return column
         }

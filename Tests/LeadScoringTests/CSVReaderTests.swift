@@ -1,0 +1,84 @@
+import XCTest
+@testable import LeadScoring
+
+final class CSVReaderTests: XCTestCase {
+    func testQuotedFieldsWithCommasQuotesAndNewlines() throws {
+        let path = writeTemp("id,note,n\n1,\"a, b\",2\n2,\"he said \"\"hi\"\"\",3\n3,\"line one\nline two\",4\n4,plain,5\n")
+        let (header, records) = try readAll(path)
+        XCTAssertEqual(header, ["id", "note", "n"])
+        XCTAssertEqual(records.map { $0.fields[1] }, ["a, b", "he said \"hi\"", "line one\nline two", "plain"])
+        // The record after the multi-line field starts on physical line 6.
+        XCTAssertEqual(records.map(\.line), [2, 3, 4, 6])
+    }
+
+    func testCRLFAndByteOrderMark() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("a,b\r\n1,2\r\n3,\"x\r\ny\"\r\n".utf8)
+        let (header, records) = try readAll(writeTemp(bytes: bytes))
+        XCTAssertEqual(header, ["a", "b"])
+        XCTAssertEqual(records.map(\.fields), [["1", "2"], ["3", "x\r\ny"]])
+    }
+
+    func testNonLatinHeadersAndValues() throws {
+        let (header, records) = try readAll(writeTemp("מזהה,城市,status\n1,תל אביב,是\n2,北京,否\n"))
+        XCTAssertEqual(header, ["מזהה", "城市", "status"])
+        XCTAssertEqual(records[0].fields, ["1", "תל אביב", "是"])
+        XCTAssertEqual(records[1].fields[1], "北京")
+    }
+
+    func testTrailingCommaInHeaderGivesAnEmptyColumnName() throws {
+        let (header, records) = try readAll(writeTemp("a,b,\n1,2,\n3,4\n"))
+        XCTAssertEqual(header, ["a", "b", ""])
+        XCTAssertEqual(records.map(\.fields), [["1", "2", ""], ["3", "4", ""]])
+    }
+
+    func testRaggedRowIsAnErrorNamingItsLine() {
+        let path = writeTemp("a,b,c\n1,2,3\n4,5\n")
+        XCTAssertThrowsError(try readAll(path)) { error in
+            XCTAssertEqual(error as? DataError, .raggedRow(file: path, line: 3, expected: 3, found: 2))
+            XCTAssertTrue((error as? DataError)?.errorDescription?.contains(":3:") == true)
+        }
+    }
+
+    func testUnterminatedQuoteNamesTheLineItStarts() {
+        let path = writeTemp("a,b\n1,2\n3,\"never closed\n4,5\n")
+        XCTAssertThrowsError(try readAll(path)) { error in
+            XCTAssertEqual(error as? DataError, .unterminatedQuote(file: path, line: 3))
+        }
+    }
+
+    func testSemicolonAndTabDelimitersAreDetected() throws {
+        let semi = try readAll(writeTemp("a;b;c\n1;\"2;x\";3\n"))
+        XCTAssertEqual(semi.header, ["a", "b", "c"])
+        XCTAssertEqual(semi.records[0].fields, ["1", "2;x", "3"])
+        let tab = try readAll(writeTemp("a\tb\n1,5\t2\n"))
+        XCTAssertEqual(tab.header, ["a", "b"])
+        XCTAssertEqual(tab.records[0].fields, ["1,5", "2"])
+    }
+
+    func testExplicitDelimiterWins() throws {
+        let (header, _) = try readAll(writeTemp("a;b,c\n1;2,3\n"), delimiter: UInt8(ascii: ","))
+        XCTAssertEqual(header, ["a;b", "c"])
+    }
+
+    func testBlankLinesAreSkippedAndLastLineNeedsNoNewline() throws {
+        let (_, records) = try readAll(writeTemp("a,b\n\n1,2\n\n3,4"))
+        XCTAssertEqual(records.map(\.fields), [["1", "2"], ["3", "4"]])
+        XCTAssertEqual(records.map(\.line), [3, 5])
+    }
+
+    func testEmptyFileAndMissingFileAreClearErrors() {
+        let empty = writeTemp("")
+        XCTAssertThrowsError(try readAll(empty)) { XCTAssertEqual($0 as? DataError, .emptyFile(file: empty)) }
+        XCTAssertThrowsError(try readAll("/nonexistent/x.csv")) { error in
+            guard case .cannotOpen(let file, _)? = error as? DataError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, "/nonexistent/x.csv")
+        }
+    }
+
+    func testRecordsLongerThanTheReadBufferStream() throws {
+        let long = String(repeating: "x", count: CSVReader.bufferSize + 10)
+        let (_, records) = try readAll(writeTemp("a,b\n\"\(long)\",1\n2,3\n"))
+        XCTAssertEqual(records[0].fields[0].count, long.count)
+        XCTAssertEqual(records[1].fields, ["2", "3"])
+    }
+}
