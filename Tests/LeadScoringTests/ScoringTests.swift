@@ -3,16 +3,25 @@ import LinearAlgebra
 @testable import LeadScoring
 
 final class ScoringTests: XCTestCase {
-    func testTierPolicyPicksBandsByPrecision() {
-        // 20 leads by descending probability: the top 10 convert 8 times, the next 10 convert 4.
-        let p = (0..<20).map { 1.0 - Double($0) * 0.04 }
-        let y: [Double] = [1, 1, 1, 0, 1, 1, 1, 0, 1, 1] + [0, 1, 0, 1, 0, 1, 0, 1, 0, 0]
-        let t = TierPolicy(sqlPrecision: 0.8, mqlPrecision: 0.4).thresholds(probabilities: p, labels: y)
-        XCTAssertEqual(t.sql, p[9], accuracy: 1e-12)   // band of 10 at 80%
-        XCTAssertEqual(t.mql, p[19], accuracy: 1e-12)  // next 10 at 40%
+    func testTierPolicyJudgesEachBandOnItsOwnRate() {
+        // 30 leads by descending probability: the top 10 convert 8 times, the next 10 four
+        // times, the last 10 never. The cumulative rate of the top 20 is 60%, but SQL must stop
+        // at the 80% band.
+        let p = (0..<30).map { 1.0 - Double($0) * 0.03 }
+        let y: [Double] = [1, 1, 1, 0, 1, 1, 1, 0, 1, 1] + [0, 1, 0, 1, 0, 1, 0, 1, 0, 0] + [Double](repeating: 0, count: 10)
+        let t = TierPolicy(sqlPrecision: 0.7, mqlPrecision: 0.3).thresholds(probabilities: p, labels: y)
+        XCTAssertEqual(p.filter { t.tier($0) == .sql }.count, 10)
+        XCTAssertEqual(p.filter { t.tier($0) == .mql }.count, 10)
         XCTAssertEqual(t.tier(p[0]), .sql)
         XCTAssertEqual(t.tier(p[10]), .mql)
-        XCTAssertEqual(t.tier(0), .cold)
+        XCTAssertEqual(t.tier(p[29]), .cold)
+    }
+
+    func testIsotonicFitPoolsViolators() {
+        XCTAssertEqual(isotonicFit([1, 3, 2, 4]), [1, 2.5, 2.5, 4])
+        XCTAssertEqual(isotonicFit([3, 2, 1]), [2, 2, 2])
+        XCTAssertEqual(isotonicFit([0, 1], weights: [3, 1]), [0, 1])
+        XCTAssertEqual(isotonicFit([1, 0], weights: [3, 1]), [0.75, 0.75])
     }
 
     func testTierPolicyLeavesSQLEmptyWhenNoBandIsGoodEnough() {

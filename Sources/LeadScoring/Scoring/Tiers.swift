@@ -56,15 +56,17 @@ public struct TierThresholds: Codable, Equatable, Sendable {
 }
 
 /// Chooses tier thresholds from scored holdout leads.
+///
+/// The observed conversion rate is estimated as a non-decreasing function of the probability
+/// (isotonic regression of the holdout outcomes on the scores: bands of leads whose rates respect
+/// the ranking). SQL is the set of bands converting at ≥ `sqlPrecision`; MQL the bands below it
+/// converting at ≥ `mqlPrecision`. Judging each band on its own rate (not the cumulative rate of
+/// everything above) keeps weak leads out of SQL even when a strong top pulls the average up.
 public struct TierPolicy: Codable, Equatable, Sendable {
-    /// SQL is the largest top band whose conversion rate on the holdout is at least this
-    /// (0.7: sales works SQLs first and expects most of them to convert).
+    /// 0.7: sales works SQLs first and expects most of them to convert.
     public var sqlPrecision: Double = 0.7
-    /// MQL continues below SQL down to where the MQL band's own conversion rate is at least
-    /// this (0.4: worth a marketing touch and a look from sales).
+    /// 0.4: worth a marketing touch and a look from sales.
     public var mqlPrecision: Double = 0.4
-    /// A band is never judged on fewer leads than this (avoids a "100%" band of two leads).
-    public var minimumBand: Int = 10
     /// Capacity-based SQL (and optionally MQL): the top share of leads, whatever they convert at.
     public var sqlTop: Double? = nil
     public var mqlTop: Double? = nil
@@ -77,54 +79,52 @@ public struct TierPolicy: Codable, Equatable, Sendable {
     }
 
     public func thresholds(probabilities p: [Double], labels y: [Double]) -> TierThresholds {
-        let order = (0..<p.count).sorted { p[$0] > p[$1] }
-        let sorted = order.map { p[$0] }, outcomes = order.map { y[$0] }
+        let order = (0..<p.count).sorted { p[$0] < p[$1] }
+        let sorted = order.map { p[$0] }
         let n = sorted.count
         guard n > 0 else { return TierThresholds(mql: 1, sql: 1, method: "no holdout leads") }
-
+        // Ties in probability share one rate: average outcomes over equal scores first.
+        var grouped: [Double] = [], weights: [Double] = [], starts: [Int] = []
+        var i = 0
+        while i < n {
+            var j = i, hits = 0.0
+            while j < n && sorted[j] == sorted[i] { hits += y[order[j]]; j += 1 }
+            grouped.append(hits / Double(j - i)); weights.append(Double(j - i)); starts.append(i)
+            i = j
+        }
+        let rate = isotonicFit(grouped, weights: weights)
+        /// Lowest probability whose band converts at ≥ `precision`; above every score when none.
+        func threshold(_ precision: Double) -> Double? {
+            guard let g = rate.firstIndex(where: { $0 >= precision }) else { return nil }
+            return sorted[starts[g]]
+        }
         func thresholdForTop(_ share: Double) -> Double {
             let k = max(1, min(n, Int((share * Double(n)).rounded(.up))))
-            return sorted[k - 1]
+            return sorted[n - k]
         }
-        /// Largest end index `e` (exclusive; at a change of probability) such that the band
-        /// `start..<e` converts at ≥ `precision`; returns `start` when none does.
-        func bandEnd(from start: Int, precision: Double) -> Int {
-            var best = start
-            var hits = 0.0
-            var i = start
-            while i < n {
-                var j = i
-                while j < n && sorted[j] == sorted[i] { hits += outcomes[j]; j += 1 }
-                let size = j - start
-                if size >= minimumBand && hits / Double(size) >= precision { best = j }
-                i = j
-            }
-            return best
-        }
-        func threshold(atEnd end: Int) -> Double { end > 0 ? sorted[end - 1] : sorted[0].nextUp }
-
-        var sql: Double, sqlEnd: Int, method: String
+        let above = sorted[n - 1].nextUp
+        var method: String
+        let sql: Double
         if let share = sqlTop {
             sql = thresholdForTop(share)
-            sqlEnd = sorted.firstIndex { $0 < sql } ?? n
             method = "SQL: top \(percent(share)) of holdout leads"
+        } else if let t = threshold(sqlPrecision) {
+            sql = t
+            method = "SQL: leads in bands converting at ≥ \(percent(sqlPrecision)) on the holdout"
         } else {
-            sqlEnd = bandEnd(from: 0, precision: sqlPrecision)
-            sql = threshold(atEnd: sqlEnd)
-            method = sqlEnd > 0
-                ? "SQL: highest band converting at ≥ \(percent(sqlPrecision)) on the holdout"
-                : "SQL: no band reached \(percent(sqlPrecision)) conversion on the holdout, so SQL is empty"
+            sql = above
+            method = "SQL: no band reached \(percent(sqlPrecision)) conversion on the holdout, so SQL is empty"
         }
-        var mql: Double
+        let mql: Double
         if let share = mqlTop {
             mql = min(sql, thresholdForTop(share))
             method += "; MQL: top \(percent(share))"
+        } else if let t = threshold(mqlPrecision), t < sql {
+            mql = t
+            method += "; MQL: bands below SQL converting at ≥ \(percent(mqlPrecision))"
         } else {
-            let mqlEnd = bandEnd(from: sqlEnd, precision: mqlPrecision)
-            mql = mqlEnd > sqlEnd ? sorted[mqlEnd - 1] : sql
-            method += mqlEnd > sqlEnd
-                ? "; MQL: next band converting at ≥ \(percent(mqlPrecision))"
-                : "; MQL: no band below SQL reached \(percent(mqlPrecision)), so MQL is empty"
+            mql = sql
+            method += "; MQL: no band below SQL reached \(percent(mqlPrecision)), so MQL is empty"
         }
         return TierThresholds(mql: mql, sql: sql, method: method)
     }
