@@ -115,14 +115,14 @@ struct ScoreWriter {
     }
 
     func row(kept: [String], line: Int, lead: ScoredLead) -> String {
-        let p = String(format: "%.6f", lead.probability)
+        let p = NumberFormatting.fixed(lead.probability, 6)
         if json {
             var parts = zip(keepNames, kept).map { "\(jsonQuote($0)):\(jsonQuote($1))" }
             if addLine { parts.append("\"line\":\(line)") }
             parts += ["\"probability\":\(p)", "\"score\":\(lead.score)", "\"tier\":\"\(lead.tier.rawValue)\""]
             if withReasons {
                 let reasons = lead.reasons.map {
-                    "{\"feature\":\(jsonQuote($0.feature)),\"value\":\(jsonQuote($0.value)),\"contribution\":\(String(format: "%.4f", $0.contribution))}"
+                    "{\"feature\":\(jsonQuote($0.feature)),\"value\":\(jsonQuote($0.value)),\"contribution\":\(NumberFormatting.fixed($0.contribution, 4))}"
                 }
                 parts.append("\"reasons\":[\(reasons.joined(separator: ","))]")
             }
@@ -137,7 +137,7 @@ struct ScoreWriter {
 }
 
 func csvField(_ s: String) -> String {
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+    if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
     return s

@@ -8,7 +8,7 @@ final class ScoringTests: XCTestCase {
         // times, the last 10 never. The cumulative rate of the top 20 is 60%, but SQL must stop
         // at the 80% band.
         let p = (0..<30).map { 1.0 - Double($0) * 0.03 }
-        let y: [Double] = [1, 1, 1, 0, 1, 1, 1, 0, 1, 1] + [0, 1, 0, 1, 0, 1, 0, 1, 0, 0] + [Double](repeating: 0, count: 10)
+        let y: [Double] = [0, 1, 1, 1, 1, 0, 1, 1, 1, 1] + [0, 1, 0, 0, 1, 0, 0, 1, 0, 1] + [Double](repeating: 0, count: 10)
         let t = TierPolicy(sqlPrecision: 0.7, mqlPrecision: 0.3).thresholds(probabilities: p, labels: y)
         XCTAssertEqual(p.filter { t.tier($0) == .sql }.count, 10)
         XCTAssertEqual(p.filter { t.tier($0) == .mql }.count, 10)

@@ -72,7 +72,7 @@ public struct SchemaInference: Sendable {
         var missing = 0
         for v in values {
             if missingTokens.isMissing(v) { missing += 1; continue }
-            counts[v.trimmingCharacters(in: .whitespaces), default: 0] += 1
+            counts[Values.trim(v), default: 0] += 1
         }
         let present = values.count - missing
         let distinct = counts.count

@@ -17,7 +17,7 @@ public struct TargetSpec: Codable, Equatable, Sendable {
         self.negative = negative
     }
 
-    static func key(_ s: String) -> String { s.trimmingCharacters(in: .whitespaces).lowercased() }
+    static func key(_ s: String) -> String { Values.lowercasedTrimmed(s) }
 
     /// The label of one raw value: 1, 0, or nil (missing or undecided).
     public func label(_ raw: String, missing: MissingTokens) -> Int? {
@@ -33,7 +33,7 @@ public struct TargetSpec: Codable, Equatable, Sendable {
     /// `--positive`; the error lists the values found.
     public func resolved(values: [String], missing: MissingTokens, file: String) throws -> TargetSpec {
         var counts: [String: Int] = [:]
-        for v in values where !missing.isMissing(v) { counts[v.trimmingCharacters(in: .whitespaces), default: 0] += 1 }
+        for v in values where !missing.isMissing(v) { counts[Values.trim(v), default: 0] += 1 }
         let listing = counts.sorted { $0.value > $1.value }.prefix(20).map { "'\($0.key)' (\($0.value))" }.joined(separator: ", ")
         if counts.isEmpty {
             throw DataError.target(file: file, column: column, reason: "has no values")

@@ -7,13 +7,17 @@ import Foundation
 public struct MissingTokens: Codable, Equatable, Sendable {
     public static let defaults = ["", "NA", "N/A", "null", "none", "Select", "-"]
     public var tokens: [String]
+    /// Trimmed, lowercased tokens: matched byte-wise (this runs once per cell).
     private var lowered: Set<String>
+    private var loweredBytes: [[UInt8]]
     private var longest: Int
 
     public init(_ tokens: [String] = MissingTokens.defaults) {
         self.tokens = tokens
-        self.lowered = Set(tokens.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-        self.lowered.insert("")
+        var lowered = Set(tokens.map { Values.trim($0).lowercased() })
+        lowered.insert("")
+        self.lowered = lowered
+        self.loweredBytes = lowered.map { Array($0.utf8) }
         self.longest = lowered.map { $0.utf8.count }.max() ?? 0
     }
 
@@ -26,11 +30,35 @@ public struct MissingTokens: Codable, Equatable, Sendable {
         try c.encode(tokens)
     }
 
+    public static func == (a: MissingTokens, b: MissingTokens) -> Bool { a.tokens == b.tokens }
+
     @inline(__always)
     public func isMissing(_ raw: String) -> Bool {
         if raw.isEmpty { return true }
-        if raw.utf8.count > longest + 8 { return false }  // cannot be a token, even padded
-        return lowered.contains(raw.trimmingCharacters(in: .whitespaces).lowercased())
+        let count = raw.utf8.count
+        if count > longest {
+            // Only padding could make a long value match.
+            guard raw.utf8.first == 0x20 || raw.utf8.last == 0x20 || raw.utf8.first == 0x09 || raw.utf8.last == 0x09 else { return false }
+        }
+        // Byte-wise, ASCII case-insensitive comparison with each token: no hashing, no copies.
+        var u = Substring(raw).utf8[...]
+        while let f = u.first, f == 0x20 || f == 0x09 { u = u.dropFirst() }
+        while let l = u.last, l == 0x20 || l == 0x09 { u = u.dropLast() }
+        if u.isEmpty { return true }
+        let n = u.count
+        for token in loweredBytes where token.count == n {
+            var equal = true
+            var k = 0
+            for b in u {
+                let lower = b >= 0x41 && b <= 0x5A ? b + 32 : b
+                if lower != token[k] { equal = false; break }
+                k += 1
+            }
+            if equal { return true }
+        }
+        // Non-ASCII letters need Unicode lowercasing.
+        if u.contains(where: { $0 >= 0x80 }) { return lowered.contains(Values.lowercasedTrimmed(raw)) }
+        return false
     }
 }
 
@@ -61,10 +89,34 @@ public enum Values {
 
     /// true / false for the usual spellings (yes/no, true/false, y/n, 1/0, t/f), else nil.
     public static func boolean(_ raw: String) -> Bool? {
-        let s = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        let s = lowercasedTrimmed(raw)
         if trueTokens.contains(s) { return true }
         if falseTokens.contains(s) { return false }
         if let d = number(s) { return d == 1 ? true : d == 0 ? false : nil }
         return nil
+    }
+
+    /// `raw` without leading and trailing spaces and tabs; `raw` itself (no copy) when it has none.
+    @inline(__always)
+    public static func trim(_ raw: String) -> String {
+        let u = raw.utf8
+        guard let f = u.first, let l = u.last else { return raw }
+        if f != 0x20 && f != 0x09 && l != 0x20 && l != 0x09 { return raw }
+        return String(Substring(raw).drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+
+    /// Trimmed and lowercased; ASCII is lowercased byte-wise without Foundation.
+    @inline(__always)
+    public static func lowercasedTrimmed(_ raw: String) -> String {
+        let t = trim(raw)
+        var ascii = true
+        var upper = false
+        for b in t.utf8 {
+            if b >= 0x80 { ascii = false; break }
+            if b >= 0x41 && b <= 0x5A { upper = true }
+        }
+        if !ascii { return t.lowercased() }
+        if !upper { return t }
+        return String(decoding: t.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
     }
 }

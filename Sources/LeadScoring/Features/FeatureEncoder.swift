@@ -22,6 +22,21 @@ public struct CategoricalEncoding: Codable, Equatable, Sendable {
     /// Whether an "(other)" feature pools the rare levels; unseen levels at scoring time go there
     /// too (or to no feature at all when training had no rare levels).
     public var hasOther: Bool
+    /// Level → position, derived from `levels` (not stored in the file).
+    let position: [String: Int]
+
+    public init(levels: [String], hasOther: Bool) {
+        self.levels = levels
+        self.hasOther = hasOther
+        self.position = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+    }
+
+    enum CodingKeys: String, CodingKey { case levels, hasOther }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(levels: try c.decode([String].self, forKey: .levels), hasOther: try c.decode(Bool.self, forKey: .hasOther))
+    }
 
     public static let missingLevel = "(missing)"
     public static let otherLevel = "(other)"
@@ -91,7 +106,12 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
         let missing = schema.missingTokens
         var columns: [EncodedColumn] = []
         var names: [String] = []
+        // Training mean of each encoded feature (the baseline of per-lead reasons), known in
+        // closed form: 0 for standardised values, the missing share for indicators, the level
+        // share for one-hot features.
+        var means: [Double] = []
         var offset = 0
+        let n = Double(max(1, rows.count))
         for column in schema.featureColumns {
             guard let c = table.index(of: column.name) else { continue }
             let raw = table.columns[c]
@@ -109,17 +129,17 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                     if let d { values.append(d) } else { missingCount += 1 }
                 }
                 let fill = median(values)
-                let n = Double(rows.count)
-                let mean = n > 0 ? (values.reduce(0, +) + fill * Double(missingCount)) / n : 0
+                let mean = rows.count > 0 ? (values.reduce(0, +) + fill * Double(missingCount)) / n : 0
                 var ss = 0.0
                 for v in values { ss += (v - mean) * (v - mean) }
                 ss += Double(missingCount) * (fill - mean) * (fill - mean)
-                let sd = n > 0 ? (ss / n).squareRoot() : 0
+                let sd = rows.count > 0 ? (ss / n).squareRoot() : 0
                 let e = NumericEncoding(fill: fill, mean: mean, scale: sd > 1e-12 ? sd : 1,
                                         missingIndicator: missingCount > 0 && missingCount < rows.count)
                 encoding = isBool ? .boolean(e) : .numeric(e)
                 names.append(column.name)
-                if e.missingIndicator { names.append("\(column.name) (missing)") }
+                means.append(0)
+                if e.missingIndicator { names.append("\(column.name) (missing)"); means.append(Double(missingCount) / n) }
             default:
                 var counts: [String: Int] = [:]
                 for r in rows { counts[levelKey(raw[r], missing), default: 0] += 1 }
@@ -128,30 +148,23 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                 let e = CategoricalEncoding(levels: kept, hasOther: kept.count < counts.count)
                 encoding = .categorical(e)
                 names += kept.map { "\(column.name)=\($0)" }
-                if e.hasOther { names.append("\(column.name)=\(CategoricalEncoding.otherLevel)") }
+                means += kept.map { Double(counts[$0]!) / n }
+                if e.hasOther {
+                    names.append("\(column.name)=\(CategoricalEncoding.otherLevel)")
+                    means.append(Double(rows.count - kept.reduce(0) { $0 + counts[$1]! }) / n)
+                }
             }
             let width = names.count - offset
             columns.append(EncodedColumn(name: column.name, offset: offset, width: width, encoding: encoding))
             offset += width
         }
-        var encoder = FeatureEncoder(columns: columns, width: offset, featureNames: names,
-                                     featureMeans: [Double](repeating: 0, count: offset), missingTokens: missing)
-        // Baselines for reasons: the mean of each encoded feature over the training rows.
-        var issues = EncodingIssues()
-        let design = encoder.encode(table: table, rows: rows, issues: &issues)
-        var means = [Double](repeating: 0, count: offset)
-        for j in 0..<offset {
-            var s = 0.0
-            for i in 0..<design.rows { s += design[i, j] }
-            means[j] = design.rows > 0 ? s / Double(design.rows) : 0
-        }
-        encoder.featureMeans = means
-        return encoder
+        return FeatureEncoder(columns: columns, width: offset, featureNames: names,
+                              featureMeans: means, missingTokens: missing)
     }
 
     @inline(__always)
     static func levelKey(_ raw: String, _ missing: MissingTokens) -> String {
-        missing.isMissing(raw) ? CategoricalEncoding.missingLevel : raw.trimmingCharacters(in: .whitespaces)
+        missing.isMissing(raw) ? CategoricalEncoding.missingLevel : Values.trim(raw)
     }
 
     /// Encodes `rows` of `table` (columns found by name) into an n × width matrix.
@@ -187,7 +200,7 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
             case let .categorical(e):
                 for j in 0..<column.width { out[o + j] = 0 }
                 let key = FeatureEncoder.levelKey(raw, missingTokens)
-                if let j = e.levels.firstIndex(of: key) { out[o + j] = 1 }
+                if let j = e.position[key] { out[o + j] = 1 }
                 else if e.hasOther { out[o + e.levels.count] = 1 }
             }
         }

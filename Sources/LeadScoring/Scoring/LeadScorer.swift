@@ -10,7 +10,7 @@ public struct Reason: Codable, Equatable, Sendable {
 
     /// `Total Time Spent on Website=1532 (+1.21)`
     public var text: String {
-        String(format: "%@=%@ (%@%.2f)", feature, value, contribution >= 0 ? "+" : "", contribution)
+        "\(feature)=\(value) (\(NumberFormatting.fixed(contribution, 2, plusSign: true)))"
     }
 }
 
@@ -70,11 +70,11 @@ public struct LeadScorer: Sendable {
         for (k, column) in model.encoder.columns.enumerated() {
             var total = 0.0
             for j in column.offset..<(column.offset + column.width) { total += terms[j] }
-            let value = model.encoder.missingTokens.isMissing(raw[k]) ? "missing" : raw[k].trimmingCharacters(in: .whitespaces)
+            let value = model.encoder.missingTokens.isMissing(raw[k]) ? "missing" : Values.trim(raw[k])
             perColumn.append(Reason(feature: column.name, value: value, contribution: total))
         }
-        let up = perColumn.filter { $0.contribution > 1e-9 }.sorted { $0.contribution > $1.contribution }.prefix(reasonsPerSide)
-        let down = perColumn.filter { $0.contribution < -1e-9 }.sorted { $0.contribution < $1.contribution }.prefix(reasonsPerSide)
+        let up = perColumn.filter { $0.contribution >= 0.005 }.sorted { $0.contribution > $1.contribution }.prefix(reasonsPerSide)
+        let down = perColumn.filter { $0.contribution <= -0.005 }.sorted { $0.contribution < $1.contribution }.prefix(reasonsPerSide)
         return Array(up) + Array(down)
     }
 

@@ -22,7 +22,9 @@ public struct LeakageGuard: Sendable {
         for column in schema.featureColumns {
             guard let c = table.index(of: column.name) else { continue }
             let raw = table.columns[c]
-            var key: (String) -> String
+            // One small integer group per row: a quantile bin (numbers) or a level (others);
+            // missing is a group of its own.
+            var group: (String) -> Int
             if column.kind == .numeric {
                 let values = split.train.compactMap { Values.number(raw[tableRows[$0]]) }.sorted()
                 var edges: [Double] = []
@@ -30,25 +32,33 @@ public struct LeakageGuard: Sendable {
                     for q in 1..<20 { edges.append(values[min(values.count - 1, values.count * q / 20)]) }
                     edges = Array(Set(edges)).sorted()
                 }
-                key = { v in
-                    guard let d = Values.number(v) else { return "missing" }
+                let missingGroup = edges.count + 1
+                group = { v in
+                    guard let d = Values.number(v) else { return missingGroup }
                     var lo = 0, hi = edges.count
                     while lo < hi { let mid = (lo + hi) / 2; if edges[mid] < d { lo = mid + 1 } else { hi = mid } }
-                    return "bin\(lo)"
+                    return lo
                 }
             } else {
-                key = { v in FeatureEncoder.levelKey(v, missing).lowercased() }
+                var levels: [String: Int] = [:]
+                group = { v in
+                    let key = Values.lowercasedTrimmed(FeatureEncoder.levelKey(v, missing))
+                    if let g = levels[key] { return g }
+                    levels[key] = levels.count
+                    return levels.count - 1
+                }
             }
-            var sums: [String: (Double, Double)] = [:]
+            var hits: [Double] = [], counts: [Double] = []
             for i in split.train {
-                let k = key(raw[tableRows[i]])
-                let s = sums[k] ?? (0, 0)
-                sums[k] = (s.0 + y[i], s.1 + 1)
+                let g = group(raw[tableRows[i]])
+                if g >= counts.count { hits += repeatElement(0, count: g + 1 - counts.count); counts += repeatElement(0, count: g + 1 - counts.count) }
+                hits[g] += y[i]; counts[g] += 1
             }
             let smoothing = 10.0  // pseudo-leads at the prior rate, so tiny groups do not look perfect
             let scores = split.holdout.map { i -> Double in
-                let s = sums[key(raw[tableRows[i]])] ?? (0, 0)
-                return (s.0 + smoothing * prior) / (s.1 + smoothing)
+                let g = group(raw[tableRows[i]])
+                let (h, n) = g < counts.count ? (hits[g], counts[g]) : (0, 0)
+                return (h + smoothing * prior) / (n + smoothing)
             }
             let auc = Metrics.rocAUC(scores, split.holdout.map { y[$0] })
             if auc.isFinite { findings.append(LeakFinding(column: column.name, auc: auc)) }

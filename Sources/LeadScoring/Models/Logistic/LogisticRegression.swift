@@ -167,10 +167,24 @@ public struct LogisticModel: Classifier, Equatable {
     public var gradientNorm: Double
     public var usedFallbackSolver: Bool
 
+    /// `β₀ + Xβ`, column by column over the column-major storage. A plain loop rather than BLAS
+    /// `dgemv`: scoring works in batches of a few thousand rows, where OpenBLAS's thread
+    /// start-up costs more than the arithmetic.
     public func rawScores(_ x: Matrix) -> [Double] {
-        guard x.rows > 0 else { return [] }
-        var z = (try? LinearAlgebra.times(x, coefficients)) ?? [Double](repeating: 0, count: x.rows)
-        for i in 0..<z.count { z[i] += intercept }
+        let n = x.rows
+        var z = [Double](repeating: intercept, count: n)
+        guard n > 0 else { return z }
+        precondition(x.columns == coefficients.count, "model has \(coefficients.count) features, matrix \(x.columns)")
+        z.withUnsafeMutableBufferPointer { zp in
+            x.storage.withUnsafeBufferPointer { xp in
+                for j in 0..<coefficients.count {
+                    let b = coefficients[j]
+                    if b == 0 { continue }
+                    let column = j * n
+                    for i in 0..<n { zp[i] += b * xp[column + i] }
+                }
+            }
+        }
         return z
     }
 
