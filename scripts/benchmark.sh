@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }  # peak RSS
 swift build -c release --product leadscore
 if [ ! -x scripts/.venv/bin/python ]; then
   python3 -m venv scripts/.venv

@@ -33,6 +33,7 @@ struct Inspect: LeadScoreCommand {
             case let .numeric(e): how = "standardised (fill \(num(e.fill, 2)))" + (e.missingIndicator ? " + missing flag" : "")
             case let .boolean(e): how = "0/1" + (e.missingIndicator ? " + missing flag" : "")
             case let .categorical(e): how = "one-hot, \(e.levels.count) levels" + (e.hasOther ? " + (other)" : "")
+            case let .raw(e): how = e.kind == .categorical ? "category codes, \(e.levels.count) levels + (other)" : "raw value, missing kept"
             }
             return [c.name, m.schema.column(named: c.name)?.kind.rawValue ?? "-", how]
         }))

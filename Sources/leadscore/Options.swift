@@ -84,3 +84,63 @@ func splitList(_ text: String?) -> [String] {
     guard let text else { return [] }
     return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
+
+/// Settings of the boosted trees (`--model gbdt` or `auto`). Defaults and their reasons are in
+/// `GradientBoosting` and `TreeSettings`.
+struct TreeOptions: ParsableArguments {
+    @Option(help: "Trees: at most this many (early stopping usually stops sooner).")
+    var trees: Int = GradientBoosting().trees
+
+    @Option(help: "Leaves per tree (leaf-wise growth).")
+    var leaves: Int = TreeSettings().leaves
+
+    @Option(name: .customLong("max-depth"), help: "Maximum tree depth, 0 = unlimited.")
+    var maxDepth: Int = TreeSettings().maxDepth
+
+    @Option(name: .customLong("learning-rate"), help: "Shrinkage of each tree.")
+    var learningRate: Double = GradientBoosting().learningRate
+
+    @Option(name: .customLong("min-leaf"), help: "Fewest training rows in a leaf.")
+    var minLeaf: Int = TreeSettings().minLeaf
+
+    @Option(name: .customLong("row-sample"), help: "Share of rows drawn for each tree (0–1].")
+    var rowSample: Double = 1
+
+    @Option(name: .customLong("column-sample"), help: "Share of features offered to each tree (0–1].")
+    var columnSample: Double = 1
+
+    @Option(name: .customLong("early-stopping"), help: "Stop after N rounds without validation improvement; 0 = off.")
+    var earlyStopping: Int = GradientBoosting().earlyStopping
+
+    @Option(help: "Threads for histograms and prediction.")
+    var threads: Int = 2
+
+    func validate() throws {
+        guard trees >= 1 else { throw ValidationError("--trees must be ≥ 1") }
+        guard leaves >= 2 else { throw ValidationError("--leaves must be ≥ 2") }
+        guard maxDepth >= 0 else { throw ValidationError("--max-depth must be ≥ 0") }
+        guard learningRate > 0, learningRate <= 1 else { throw ValidationError("--learning-rate must be in (0, 1]") }
+        guard minLeaf >= 1 else { throw ValidationError("--min-leaf must be ≥ 1") }
+        guard rowSample > 0, rowSample <= 1, columnSample > 0, columnSample <= 1 else {
+            throw ValidationError("--row-sample and --column-sample must be in (0, 1]")
+        }
+        guard earlyStopping >= 0 else { throw ValidationError("--early-stopping must be ≥ 0") }
+        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }
+    }
+
+    func settings(l2: Double, seed: UInt64) -> GradientBoosting {
+        var g = GradientBoosting()
+        g.trees = trees
+        g.learningRate = learningRate
+        g.tree.leaves = leaves
+        g.tree.maxDepth = maxDepth
+        g.tree.minLeaf = minLeaf
+        g.tree.l2 = l2
+        g.rowSample = rowSample
+        g.columnSample = columnSample
+        g.earlyStopping = earlyStopping
+        g.seed = seed
+        g.threads = threads
+        return g
+    }
+}

@@ -16,13 +16,15 @@ struct Train: LeadScoreCommand {
 
     @OptionGroup var targetOptions: TargetOptions
 
-    @Option(help: "Model kind: logistic.")
+    @Option(help: "Model: logistic, gbdt (boosted trees) or auto (cross-validate both, keep the better).")
     var model: String = "logistic"
+
+    @OptionGroup var trees: TreeOptions
 
     @Option(name: .customLong("time-column"), help: "Date column: hold out the most recent 20% instead of a random 20%.")
     var timeColumn: String?
 
-    @Option(help: "L2 penalty λ on the coefficients (λ = 1/C of scikit-learn).")
+    @Option(help: "L2 penalty λ: on the logistic coefficients (λ = 1/C of scikit-learn) and on tree leaf values.")
     var l2: Double = 1.0
 
     @Option(name: .customLong("class-weight"), help: "none or balanced.")
@@ -45,7 +47,7 @@ struct Train: LeadScoreCommand {
 
     func validate() throws {
         guard targetOptions.target != nil else { throw ValidationError("--target is required") }
-        guard model == "logistic" else { throw ValidationError("--model: '\(model)' is not available; this version trains 'logistic'") }
+        guard ModelChoice(rawValue: model) != nil else { throw ValidationError("--model must be logistic, gbdt or auto") }
         guard ["none", "balanced"].contains(classWeight) else { throw ValidationError("--class-weight must be none or balanced") }
         guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be ≥ 0") }
         guard minCategoryCount >= 1 else { throw ValidationError("--min-category-count must be ≥ 1") }
@@ -59,6 +61,8 @@ struct Train: LeadScoreCommand {
         options.tierPolicy = try tierOptions.policy
         options.explicitTiers = try tierOptions.explicit
         options.seed = seed
+        options.model = ModelChoice(rawValue: model)!
+        options.boosting = trees.settings(l2: l2, seed: seed)
         return options
     }
 
@@ -124,7 +128,16 @@ func printTrainingSummary(_ result: TrainingResult, table: Table) {
     print(metricsText(t.holdout))
     print("\nTiers (\(model.tiers.method)):")
     print(tierTable(t.holdout.tiers, thresholds: model.tiers))
-    if case let .logistic(m) = model.predictor {
+    switch model.predictor {
+    case let .logistic(m):
         print("\nLogistic regression: L2 \(m.l2), \(m.iterations) Newton iterations, gradient norm \(String(format: "%.2e", m.gradientNorm))\(m.converged ? "" : " (not converged)")")
+    case let .gbdt(m):
+        let s = m.settings
+        print("\nBoosted trees: \(m.trees.count) trees (early stopping kept \(t.hyperparameters["trees"] ?? "?") of at most \(s.trees)), \(s.tree.leaves) leaves, learning rate \(s.learningRate), L2 \(s.tree.l2), min leaf \(s.tree.minLeaf)")
+    }
+    if let importance = t.importance, !importance.isEmpty {
+        print("\nStrongest features (mean |contribution| to the log-odds on the holdout):")
+        print(renderTable(["feature", "mean |contribution|"] + (importance.first?.gain != nil ? ["total gain"] : []),
+                          importance.prefix(8).map { i in [i.feature, num(i.meanAbsContribution)] + (i.gain.map { [num($0, 1)] } ?? []) }))
     }
 }

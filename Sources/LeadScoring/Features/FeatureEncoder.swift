@@ -42,10 +42,43 @@ public struct CategoricalEncoding: Codable, Equatable, Sendable {
     public static let otherLevel = "(other)"
 }
 
+/// One value per column, as trees want it: numbers as they are, booleans 0/1, categories as
+/// codes 0..<levels.count (rare and unseen levels share the code `levels.count`), NaN for missing.
+public struct RawEncoding: Codable, Equatable, Sendable {
+    public var kind: ColumnKind
+    /// Categorical only: levels with their own code, most frequent first.
+    public var levels: [String]
+    let position: [String: Int]
+
+    public init(kind: ColumnKind, levels: [String] = []) {
+        self.kind = kind
+        self.levels = levels
+        self.position = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+    }
+
+    enum CodingKeys: String, CodingKey { case kind, levels }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try c.decode(ColumnKind.self, forKey: .kind), levels: try c.decode([String].self, forKey: .levels))
+    }
+
+    /// Codes a categorical feature can take: its levels plus the shared "(other)" code.
+    public var categoryCount: Int? { kind == .categorical ? levels.count + 1 : nil }
+}
+
 public enum ColumnEncoding: Codable, Equatable, Sendable {
     case numeric(NumericEncoding)
     case boolean(NumericEncoding)
     case categorical(CategoricalEncoding)
+    case raw(RawEncoding)
+}
+
+/// How columns become numbers: `linear` for logistic regression (impute, flag, standardise,
+/// one-hot), `raw` for trees (one value per column, missing kept as NaN so splits can learn where
+/// it goes).
+public enum EncodingStyle: String, Codable, Sendable {
+    case linear, raw
 }
 
 /// One source column and the slice of the encoded vector it fills.
@@ -101,7 +134,11 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
     public static let defaultMinCategoryCount = 10
 
     /// Fits the encoding on `rows` of `table`, for the feature columns of `schema`.
-    public static func fit(table: Table, rows: [Int], schema: Schema,
+    /// Most categorical levels a raw (tree) encoding keeps; the rest share "(other)". Bins are
+    /// `UInt8`, with one bin for "(other)" and one for missing.
+    public static let maxRawLevels = 253
+
+    public static func fit(table: Table, rows: [Int], schema: Schema, style: EncodingStyle = .linear,
                            minCategoryCount: Int = defaultMinCategoryCount) -> FeatureEncoder {
         let missing = schema.missingTokens
         var columns: [EncodedColumn] = []
@@ -116,6 +153,22 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
             guard let c = table.index(of: column.name) else { continue }
             let raw = table.columns[c]
             let encoding: ColumnEncoding
+            if style == .raw {
+                var levels: [String] = []
+                if column.kind == .categorical {
+                    var counts: [String: Int] = [:]
+                    for r in rows where !missing.isMissing(raw[r]) { counts[Values.trim(raw[r]), default: 0] += 1 }
+                    levels = counts.filter { $0.value >= minCategoryCount }
+                        .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
+                        .prefix(maxRawLevels).map(\.key)
+                }
+                encoding = .raw(RawEncoding(kind: column.kind, levels: levels))
+                names.append(column.name)
+                means.append(0)
+                columns.append(EncodedColumn(name: column.name, offset: offset, width: 1, encoding: encoding))
+                offset += 1
+                continue
+            }
             switch column.kind {
             case .numeric, .boolean:
                 let isBool = column.kind == .boolean
@@ -197,6 +250,20 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                 }
                 out[o] = ((v ?? e.fill) - e.mean) / e.scale
                 if e.missingIndicator { out[o + 1] = v == nil ? 1 : 0 }
+            case let .raw(e):
+                if missingTokens.isMissing(raw) { out[o] = .nan; continue }
+                switch e.kind {
+                case .categorical:
+                    out[o] = Double(e.position[Values.trim(raw)] ?? e.levels.count)
+                case .boolean:
+                    if let b = Values.boolean(raw) { out[o] = b ? 1 : 0 } else {
+                        out[o] = .nan; issues.record(column: column.name, line: line, value: raw)
+                    }
+                default:
+                    if let d = Values.number(raw) { out[o] = d } else {
+                        out[o] = .nan; issues.record(column: column.name, line: line, value: raw)
+                    }
+                }
             case let .categorical(e):
                 for j in 0..<column.width { out[o + j] = 0 }
                 let key = FeatureEncoder.levelKey(raw, missingTokens)
@@ -204,6 +271,16 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                 else if e.hasOther { out[o + e.levels.count] = 1 }
             }
         }
+    }
+
+    public var style: EncodingStyle {
+        if case .raw? = columns.first?.encoding { return .raw }
+        return .linear
+    }
+
+    /// Per encoded feature: the number of category codes for raw categorical features, else nil.
+    public var categoryCounts: [Int?] {
+        columns.map { c in if case let .raw(e) = c.encoding { return e.categoryCount } else { return nil } }
     }
 
     /// Columns the encoder needs that `header` lacks.

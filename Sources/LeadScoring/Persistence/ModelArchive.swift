@@ -4,18 +4,26 @@ import Foundation
 /// and its fitted type conforming to `Classifier`.
 public enum ModelKind: String, Codable, Sendable {
     case logistic
+    case gbdt
 }
 
 /// The fitted learner inside a model file.
 public enum Predictor: Sendable, Equatable {
     case logistic(LogisticModel)
+    case gbdt(BoostedTrees)
 
     public var kind: ModelKind {
-        switch self { case .logistic: return .logistic }
+        switch self {
+        case .logistic: return .logistic
+        case .gbdt: return .gbdt
+        }
     }
 
     public var classifier: any Classifier {
-        switch self { case let .logistic(m): return m }
+        switch self {
+        case let .logistic(m): return m
+        case let .gbdt(m): return m
+        }
     }
 }
 
@@ -25,6 +33,16 @@ public struct LeakFinding: Codable, Equatable, Sendable {
     public var column: String
     /// Holdout ROC AUC of this column alone (target-rate encoded on the training part).
     public var auc: Double
+}
+
+/// How much one input column matters to the model.
+public struct FeatureImportance: Codable, Equatable, Sendable {
+    public var feature: String
+    /// Mean |contribution| to the log-odds over holdout leads (SHAP for trees, βⱼ(xⱼ − x̄ⱼ) for
+    /// logistic regression, summed over a column's encoded features).
+    public var meanAbsContribution: Double
+    /// Trees only: total loss reduction of the splits on this column.
+    public var gain: Double?
 }
 
 /// What the model was trained on and how well it did.
@@ -46,6 +64,8 @@ public struct TrainingMetadata: Codable, Equatable, Sendable {
     public var iterations: Int
     public var leaks: [LeakFinding]
     public var notices: [String]
+    /// Columns by importance, strongest first.
+    public var importance: [FeatureImportance]?
 }
 
 /// A self-describing, versioned model file: everything needed to score a raw CSV row.
@@ -87,6 +107,7 @@ public struct LeadModel: Codable, Sendable, Equatable {
         let kind = try c.decode(ModelKind.self, forKey: .kind)
         switch kind {
         case .logistic: predictor = .logistic(try c.decode(LogisticModel.self, forKey: .model))
+        case .gbdt: predictor = .gbdt(try c.decode(BoostedTrees.self, forKey: .model))
         }
         schema = try c.decode(Schema.self, forKey: .schema)
         target = try c.decode(TargetSpec.self, forKey: .target)
@@ -104,6 +125,7 @@ public struct LeadModel: Codable, Sendable, Equatable {
         try c.encode(self.encoder, forKey: .encoder)
         switch predictor {
         case let .logistic(m): try c.encode(m, forKey: .model)
+        case let .gbdt(m): try c.encode(m, forKey: .model)
         }
         try c.encode(tiers, forKey: .tiers)
         try c.encode(training, forKey: .training)

@@ -1,9 +1,25 @@
 import Foundation
 import LinearAlgebra
 
+/// Which learner `train` fits.
+public enum ModelChoice: String, Sendable, CaseIterable {
+    /// L2 logistic regression (IRLS).
+    case logistic
+    /// Histogram gradient-boosted trees.
+    case gbdt
+    /// Both, cross-validated on the training part; the lower out-of-fold log loss wins.
+    case auto
+}
+
 /// Settings of a training run (`leadscore train`).
 public struct TrainingOptions: Sendable {
     public var target: TargetSpec
+    public var model = ModelChoice.logistic
+    public var boosting = GradientBoosting()
+    /// Share of the training part held back for early stopping of the trees.
+    public var validationFraction = 0.1
+    /// Folds for `--model auto`.
+    public var folds = 3
     /// A date column: hold out the most recent 20% instead of a random 20%.
     public var timeColumn: String?
     public var logistic = LogisticRegression()
@@ -34,7 +50,7 @@ public enum Trainer {
     public static let minimumPerClass = 10
 
     public static func train(table: Table, schema: Schema, options: TrainingOptions, dataSHA256: String,
-                             progress: (String) -> Void = { _ in }) throws -> TrainingResult {
+                             progress: @escaping (String) -> Void = { _ in }) throws -> TrainingResult {
         guard let targetIndex = table.index(of: options.target.column) else {
             throw table.unknownColumn(options.target.column, role: "target")
         }
@@ -83,55 +99,180 @@ public enum Trainer {
         let aucs = options.leakageGuard.singleColumnAUCs(table: table, schema: schema, tableRows: labels.rows, y: labels.y, split: split)
         let leaks = aucs.filter { $0.auc >= options.leakageGuard.threshold }
 
+        // Choose the learner (auto: cross-validation on the training part).
+        var kind = options.model
+        if kind == .auto {
+            let trainY = split.train.map { labels.y[$0] }
+            let trainRows = split.train.map { labels.rows[$0] }
+            var losses: [ModelChoice: Double] = [:]
+            for candidate in [ModelChoice.logistic, .gbdt] {
+                losses[candidate] = try crossValidatedLogLoss(kind: candidate, table: table, rows: trainRows, y: trainY,
+                                                              schema: schema, options: options, progress: progress)
+                progress("auto: \(candidate.rawValue) out-of-fold log loss \(NumberFormatting.fixed(losses[candidate]!, 4))")
+            }
+            kind = losses[.gbdt]! < losses[.logistic]! ? .gbdt : .logistic
+            notices.append("--model auto chose \(kind == .gbdt ? "boosted trees" : "logistic regression"): \(options.folds)-fold out-of-fold log loss \(NumberFormatting.fixed(losses[.logistic]!, 4)) (logistic) vs \(NumberFormatting.fixed(losses[.gbdt]!, 4)) (trees) on the training part")
+        }
+
         // Fit on the training part, measure on the holdout.
         let trainRows = split.train.map { labels.rows[$0] }
         let holdoutRows = split.holdout.map { labels.rows[$0] }
-        let encoder = FeatureEncoder.fit(table: table, rows: trainRows, schema: schema, minCategoryCount: options.minCategoryCount)
-        var issues = EncodingIssues()
-        let xTrain = encoder.encode(table: table, rows: trainRows, issues: &issues)
-        progress("fitting logistic regression on \(xTrain.rows) leads × \(xTrain.columns) features")
-        let holdoutModel = try options.logistic.fit(xTrain, split.train.map { labels.y[$0] })
+        progress("fitting \(kind == .gbdt ? "boosted trees" : "logistic regression") on \(trainRows.count) leads")
+        let (encoder, holdoutPredictor, _) = try fit(kind: kind, table: table, rows: trainRows, y: split.train.map { labels.y[$0] },
+                                                  schema: schema, options: options, fixedTrees: nil, progress: progress)
         var holdoutIssues = EncodingIssues()
         let xHoldout = encoder.encode(table: table, rows: holdoutRows, issues: &holdoutIssues)
-        let holdoutP = holdoutModel.probabilities(xHoldout)
+        let holdoutP = holdoutPredictor.classifier.probabilities(xHoldout)
         let tiers = options.explicitTiers ?? options.tierPolicy.thresholds(probabilities: holdoutP, labels: holdoutY)
         let report = EvaluationReport(probabilities: holdoutP, labels: holdoutY, thresholds: tiers)
-        progress(String(format: "holdout ROC AUC %.4f, log loss %.4f (%d Newton iterations)", report.auc, report.logLoss, holdoutModel.iterations))
+        progress("holdout ROC AUC \(NumberFormatting.fixed(report.auc, 4)), log loss \(NumberFormatting.fixed(report.logLoss, 4))")
 
-        // Refit on every labelled row for the model that will score new leads.
-        let finalEncoder = FeatureEncoder.fit(table: table, rows: labels.rows, schema: schema, minCategoryCount: options.minCategoryCount)
-        var allIssues = EncodingIssues()
-        let xAll = finalEncoder.encode(table: table, rows: labels.rows, issues: &allIssues)
-        progress("refitting on all \(xAll.rows) labelled leads")
-        let finalModel = try options.logistic.fit(xAll, labels.y)
-        if !finalModel.converged {
-            notices.append("logistic regression stopped after \(finalModel.iterations) iterations without meeting the tolerance (gradient norm \(finalModel.gradientNorm))")
+        // Refit on every labelled row for the model that will score new leads (trees: as many as
+        // early stopping kept).
+        progress("refitting on all \(labels.rows.count) labelled leads")
+        var fixedTrees: Int? = nil
+        if case let .gbdt(m) = holdoutPredictor { fixedTrees = max(1, m.trees.count) }
+        let (finalEncoder, finalPredictor, finalIssues) = try fit(kind: kind, table: table, rows: labels.rows, y: labels.y, schema: schema,
+                                                     options: options, fixedTrees: fixedTrees, progress: progress)
+        var hyperparameters: [String: String] = ["minCategoryCount": "\(options.minCategoryCount)"]
+        var iterations = 0
+        switch finalPredictor {
+        case let .logistic(finalModel):
+            iterations = finalModel.iterations
+            if !finalModel.converged {
+                notices.append("logistic regression stopped after \(finalModel.iterations) iterations without meeting the tolerance (gradient norm \(finalModel.gradientNorm))")
+            }
+            if finalModel.usedFallbackSolver {
+                notices.append("the Newton system was not positive definite at some step; the SVD fallback solver was used")
+            }
+            var weight = "none"
+            switch options.logistic.classWeight {
+            case .none: break
+            case .balanced: weight = "balanced"
+            case let .custom(p, n): weight = "positive=\(p),negative=\(n)"
+            }
+            hyperparameters["l2"] = "\(options.logistic.l2)"
+            hyperparameters["classWeight"] = weight
+            hyperparameters["tolerance"] = "\(options.logistic.tolerance)"
+        case let .gbdt(m):
+            iterations = m.trees.count
+            let b = options.boosting
+            hyperparameters["trees"] = "\(m.trees.count)"
+            hyperparameters["maxTrees"] = "\(b.trees)"
+            hyperparameters["learningRate"] = "\(b.learningRate)"
+            hyperparameters["leaves"] = "\(b.tree.leaves)"
+            hyperparameters["maxDepth"] = "\(b.tree.maxDepth)"
+            hyperparameters["minLeaf"] = "\(b.tree.minLeaf)"
+            hyperparameters["l2"] = "\(b.tree.l2)"
+            hyperparameters["rowSample"] = "\(b.rowSample)"
+            hyperparameters["columnSample"] = "\(b.columnSample)"
+            hyperparameters["earlyStopping"] = "\(b.earlyStopping)"
+            hyperparameters["seed"] = "\(b.seed)"
         }
-        if finalModel.usedFallbackSolver {
-            notices.append("the Newton system was not positive definite at some step; the SVD fallback solver was used")
-        }
-        notices += allIssues.messages(file: table.source)
+        notices += finalIssues.messages(file: table.source)
 
         let formatter = ISO8601DateFormatter()
-        var weight = "none"
-        switch options.logistic.classWeight {
-        case .none: break
-        case .balanced: weight = "balanced"
-        case let .custom(p, n): weight = "positive=\(p),negative=\(n)"
-        }
         let metadata = TrainingMetadata(
             dataFile: URL(fileURLWithPath: table.source).lastPathComponent, dataSHA256: dataSHA256,
             trainedAt: formatter.string(from: Date()), leadscoreVersion: LeadScoreVersion.current,
             rows: labels.rows.count, conversions: positives,
             missingTarget: labels.missingTarget, undecidedTarget: labels.undecided,
             split: split.description, holdout: report,
-            hyperparameters: ["l2": "\(options.logistic.l2)", "classWeight": weight,
-                              "minCategoryCount": "\(options.minCategoryCount)",
-                              "tolerance": "\(options.logistic.tolerance)"],
-            iterations: finalModel.iterations, leaks: leaks, notices: notices)
-        let model = LeadModel(schema: schema, target: spec, encoder: finalEncoder, predictor: .logistic(finalModel),
+            hyperparameters: hyperparameters,
+            iterations: iterations, leaks: leaks, notices: notices,
+            importance: importance(encoder: finalEncoder, predictor: finalPredictor, table: table, rows: holdoutRows))
+        let model = LeadModel(schema: schema, target: spec, encoder: finalEncoder, predictor: finalPredictor,
                               tiers: tiers, training: metadata)
         return TrainingResult(model: model, singleColumnAUCs: aucs, holdoutIssues: holdoutIssues)
+    }
+}
+
+extension Trainer {
+    /// Fits one learner on `rows`: its encoder, then the model. Trees hold back
+    /// `validationFraction` of the rows (stratified) for early stopping unless `fixedTrees` is set.
+    static func fit(kind: ModelChoice, table: Table, rows: [Int], y: [Double], schema: Schema, options: TrainingOptions,
+                    fixedTrees: Int?, progress: @escaping (String) -> Void) throws -> (FeatureEncoder, Predictor, EncodingIssues) {
+        switch kind {
+        case .gbdt:
+            let encoder = FeatureEncoder.fit(table: table, rows: rows, schema: schema, style: .raw, minCategoryCount: options.minCategoryCount)
+            var issues = EncodingIssues()
+            var settings = options.boosting
+            if let fixedTrees {
+                settings.trees = fixedTrees
+                settings.earlyStopping = 0
+                let x = encoder.encode(table: table, rows: rows, issues: &issues)
+                return (encoder, .gbdt(try settings.fit(x, y, categoryCounts: encoder.categoryCounts, progress: treeProgress(progress))), issues)
+            }
+            if settings.earlyStopping > 0 {
+                let inner = Split.stratified(labels: y, holdoutFraction: options.validationFraction, seed: settings.seed &+ 1)
+                let x = encoder.encode(table: table, rows: inner.train.map { rows[$0] }, issues: &issues)
+                let xv = encoder.encode(table: table, rows: inner.holdout.map { rows[$0] }, issues: &issues)
+                let model = try settings.fit(x, inner.train.map { y[$0] }, categoryCounts: encoder.categoryCounts,
+                                             validation: (xv, inner.holdout.map { y[$0] }), progress: treeProgress(progress))
+                return (encoder, .gbdt(model), issues)
+            }
+            let x = encoder.encode(table: table, rows: rows, issues: &issues)
+            return (encoder, .gbdt(try settings.fit(x, y, categoryCounts: encoder.categoryCounts, progress: treeProgress(progress))), issues)
+        default:
+            let encoder = FeatureEncoder.fit(table: table, rows: rows, schema: schema, style: .linear, minCategoryCount: options.minCategoryCount)
+            var issues = EncodingIssues()
+            let x = encoder.encode(table: table, rows: rows, issues: &issues)
+            return (encoder, .logistic(try options.logistic.fit(x, y)), issues)
+        }
+    }
+
+    /// Mean |contribution| per input column over (up to 2,000) holdout leads, plus split gain for trees.
+    static func importance(encoder: FeatureEncoder, predictor: Predictor, table: Table, rows: [Int]) -> [FeatureImportance] {
+        let sample = Array(rows.prefix(2000))
+        var issues = EncodingIssues()
+        let x = encoder.encode(table: table, rows: sample, issues: &issues)
+        var totals = [Double](repeating: 0, count: encoder.columns.count)
+        let classifier = predictor.classifier
+        var row = [Double](repeating: 0, count: encoder.width)
+        for i in 0..<x.rows {
+            for j in 0..<encoder.width { row[j] = x[i, j] }
+            let terms = classifier.contributions(row, featureMeans: encoder.featureMeans).terms
+            for (k, c) in encoder.columns.enumerated() {
+                var s = 0.0
+                for j in c.offset..<(c.offset + c.width) { s += terms[j] }
+                totals[k] += abs(s)
+            }
+        }
+        var gains: [Double]? = nil
+        if case let .gbdt(m) = predictor { gains = m.gainImportance(features: encoder.width) }
+        return encoder.columns.enumerated().map { k, c in
+            FeatureImportance(feature: c.name, meanAbsContribution: totals[k] / Double(max(1, x.rows)),
+                              gain: gains.map { g in (c.offset..<(c.offset + c.width)).reduce(0) { $0 + g[$1] } })
+        }.sorted { $0.meanAbsContribution > $1.meanAbsContribution }
+    }
+
+    static func treeProgress(_ progress: @escaping (String) -> Void) -> (Int, Double?) -> Void {
+        { t, loss in
+            if t % 100 == 0 { progress("tree \(t)" + (loss.map { ", validation log loss \(NumberFormatting.fixed($0, 4))" } ?? "")) }
+        }
+    }
+
+    /// Mean out-of-fold log loss of a learner over `options.folds` stratified folds.
+    static func crossValidatedLogLoss(kind: ModelChoice, table: Table, rows: [Int], y: [Double], schema: Schema,
+                                      options: TrainingOptions, progress: @escaping (String) -> Void) throws -> Double {
+        let k = max(2, options.folds)
+        var rng = SeededGenerator(seed: options.seed &+ 7)
+        var fold = [Int](repeating: 0, count: y.count)
+        for label in [0.0, 1.0] {
+            var members = y.indices.filter { y[$0] == label }
+            members.shuffle(using: &rng)
+            for (i, m) in members.enumerated() { fold[m] = i % k }
+        }
+        var total = 0.0
+        for f in 0..<k {
+            let fitIdx = y.indices.filter { fold[$0] != f }, testIdx = y.indices.filter { fold[$0] == f }
+            let (encoder, predictor, _) = try fit(kind: kind, table: table, rows: fitIdx.map { rows[$0] }, y: fitIdx.map { y[$0] },
+                                               schema: schema, options: options, fixedTrees: nil, progress: { _ in })
+            var issues = EncodingIssues()
+            let p = predictor.classifier.probabilities(encoder.encode(table: table, rows: testIdx.map { rows[$0] }, issues: &issues))
+            total += Metrics.logLoss(p, testIdx.map { y[$0] }) * Double(testIdx.count)
+        }
+        return total / Double(y.count)
     }
 }
 

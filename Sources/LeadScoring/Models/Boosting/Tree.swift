@@ -1,0 +1,206 @@
+import Foundation
+
+/// One node of a fitted tree, stored flat (`Tree.nodes`); node 0 is the root.
+public struct TreeNode: Codable, Equatable, Sendable {
+    /// Split feature, or -1 for a leaf.
+    public var feature: Int32
+    /// Numeric splits: rows with bin ≤ `thresholdBin` (raw value ≤ `threshold`) go left.
+    public var thresholdBin: UInt16
+    public var threshold: Double
+    /// Numeric splits: where missing values go.
+    public var defaultLeft: Bool
+    /// Categorical splits: bins (categories, and the missing bin) that go left, as a bitset of
+    /// 256 bits; empty for numeric splits.
+    public var categories: [UInt64]
+    public var left: Int32
+    public var right: Int32
+    /// Leaf output (already multiplied by the learning rate); 0 for internal nodes.
+    public var value: Double
+    /// Training rows that reached the node (the "cover" TreeSHAP weighs paths by).
+    public var count: Double
+    /// Loss reduction of the split (0 for leaves), for gain importance.
+    public var gain: Double
+
+    public var isLeaf: Bool { feature < 0 }
+
+    static func leaf(value: Double, count: Double) -> TreeNode {
+        TreeNode(feature: -1, thresholdBin: 0, threshold: 0, defaultLeft: false, categories: [], left: -1, right: -1,
+                 value: value, count: count, gain: 0)
+    }
+
+    @inline(__always)
+    func goesLeft(bin: Int, missingBin: Int) -> Bool {
+        if !categories.isEmpty { return (categories[bin >> 6] >> UInt64(bin & 63)) & 1 == 1 }
+        if bin == missingBin { return defaultLeft }
+        return bin <= Int(thresholdBin)
+    }
+}
+
+/// A fitted regression tree over binned features, predicted by walking the flat node array.
+public struct Tree: Codable, Equatable, Sendable {
+    public var nodes: [TreeNode]
+
+    /// Output for one row of raw values (NaN = missing; categorical features as codes).
+    @inline(__always)
+    public func predict(raw row: UnsafePointer<Double>, bins mapper: BinMapper) -> Double {
+        var i = 0
+        while true {
+            let node = nodes[i]
+            if node.feature < 0 { return node.value }
+            let f = Int(node.feature)
+            let x = row[f]
+            let left: Bool
+            if !node.categories.isEmpty || x.isNaN {
+                left = node.goesLeft(bin: mapper.features[f].bin(x), missingBin: mapper.features[f].missingBin)
+            } else {
+                left = x <= node.threshold
+            }
+            i = Int(left ? node.left : node.right)
+        }
+    }
+
+    /// Output for one binned row (`bins[f]`), as during training.
+    @inline(__always)
+    func predict(bins row: UnsafePointer<UInt8>, mapper: BinMapper) -> Double {
+        var i = 0
+        while true {
+            let node = nodes[i]
+            if node.feature < 0 { return node.value }
+            let f = Int(node.feature)
+            i = Int(node.goesLeft(bin: Int(row[f]), missingBin: mapper.features[f].missingBin) ? node.left : node.right)
+        }
+    }
+
+    // MARK: - TreeSHAP
+
+    /// Exact path-dependent TreeSHAP (Lundberg, Erion & Lee 2018, Algorithm 2): adds each
+    /// feature's contribution for this row to `phi[f]`. Σ phi + expected value = output.
+    func shap(raw row: UnsafePointer<Double>, mapper: BinMapper, phi: inout [Double]) {
+        let d = maxDepth()
+        var path = [PathElement](repeating: PathElement(), count: (d + 3) * (d + 4) / 2)
+        recurse(node: 0, row: row, mapper: mapper, phi: &phi, path: &path, start: 0, depth: 0,
+                zeroFraction: 1, oneFraction: 1, feature: -1)
+    }
+
+    /// The mean output over the training rows, weighted by cover: TreeSHAP's baseline.
+    public func expectedValue() -> Double {
+        func walk(_ i: Int) -> Double {
+            let n = nodes[i]
+            if n.isLeaf { return n.value }
+            let l = nodes[Int(n.left)], r = nodes[Int(n.right)]
+            return (l.count * walk(Int(n.left)) + r.count * walk(Int(n.right))) / max(n.count, 1e-300)
+        }
+        return walk(0)
+    }
+
+    func maxDepth() -> Int {
+        func depth(_ i: Int) -> Int {
+            let n = nodes[i]
+            return n.isLeaf ? 0 : 1 + max(depth(Int(n.left)), depth(Int(n.right)))
+        }
+        return depth(0)
+    }
+
+    struct PathElement {
+        var feature = -1
+        var zeroFraction = 0.0
+        var oneFraction = 0.0
+        var weight = 0.0
+    }
+
+    private func extend(_ path: inout [PathElement], _ start: Int, _ length: Int, _ zero: Double, _ one: Double, _ feature: Int) {
+        path[start + length] = PathElement(feature: feature, zeroFraction: zero, oneFraction: one, weight: length == 0 ? 1 : 0)
+        var i = length - 1
+        while i >= 0 {
+            path[start + i + 1].weight += one * path[start + i].weight * Double(i + 1) / Double(length + 1)
+            path[start + i].weight = zero * path[start + i].weight * Double(length - i) / Double(length + 1)
+            i -= 1
+        }
+    }
+
+    private func unwind(_ path: inout [PathElement], _ start: Int, _ length: Int, _ index: Int) {
+        let one = path[start + index].oneFraction, zero = path[start + index].zeroFraction
+        var next = path[start + length].weight
+        var i = length - 1
+        while i >= 0 {
+            if one != 0 {
+                let t = path[start + i].weight
+                path[start + i].weight = next * Double(length + 1) / (Double(i + 1) * one)
+                next = t - path[start + i].weight * zero * Double(length - i) / Double(length + 1)
+            } else {
+                path[start + i].weight = path[start + i].weight * Double(length + 1) / (zero * Double(length - i))
+            }
+            i -= 1
+        }
+        for j in index..<length {
+            path[start + j].feature = path[start + j + 1].feature
+            path[start + j].zeroFraction = path[start + j + 1].zeroFraction
+            path[start + j].oneFraction = path[start + j + 1].oneFraction
+        }
+    }
+
+    private func unwoundSum(_ path: [PathElement], _ start: Int, _ length: Int, _ index: Int) -> Double {
+        let one = path[start + index].oneFraction, zero = path[start + index].zeroFraction
+        var next = path[start + length].weight
+        var total = 0.0
+        var i = length - 1
+        while i >= 0 {
+            if one != 0 {
+                let t = next * Double(length + 1) / (Double(i + 1) * one)
+                total += t
+                next = path[start + i].weight - t * zero * Double(length - i) / Double(length + 1)
+            } else {
+                total += path[start + i].weight / zero * Double(length + 1) / Double(length - i)
+            }
+            i -= 1
+        }
+        return total
+    }
+
+    private func recurse(node: Int, row: UnsafePointer<Double>, mapper: BinMapper, phi: inout [Double],
+                         path: inout [PathElement], start parentStart: Int, depth: Int,
+                         zeroFraction: Double, oneFraction: Double, feature: Int) {
+        // Each level works on its own copy of the path, placed after the parent's.
+        let start = parentStart + depth + 1
+        for k in 0..<depth { path[start + k] = path[parentStart + k] }
+        extend(&path, start, depth, zeroFraction, oneFraction, feature)
+        let n = nodes[node]
+        if n.isLeaf {
+            guard depth >= 1 else { return }
+            for i in 1...depth {
+                let w = unwoundSum(path, start, depth, i)
+                let el = path[start + i]
+                phi[el.feature] += w * (el.oneFraction - el.zeroFraction) * n.value
+            }
+            return
+        }
+        let f = Int(n.feature)
+        let x = row[f]
+        let goesLeft: Bool
+        if !n.categories.isEmpty || x.isNaN {
+            goesLeft = n.goesLeft(bin: mapper.features[f].bin(x), missingBin: mapper.features[f].missingBin)
+        } else {
+            goesLeft = x <= n.threshold
+        }
+        let hot = Int(goesLeft ? n.left : n.right), cold = Int(goesLeft ? n.right : n.left)
+        let hotZero = nodes[hot].count / max(n.count, 1e-300), coldZero = nodes[cold].count / max(n.count, 1e-300)
+        var incomingZero = 1.0, incomingOne = 1.0
+        var length = depth
+        // A feature met again on the path: undo its earlier split first.
+        var k = 1
+        while k <= length {
+            if path[start + k].feature == f { break }
+            k += 1
+        }
+        if k <= length {
+            incomingZero = path[start + k].zeroFraction
+            incomingOne = path[start + k].oneFraction
+            unwind(&path, start, length, k)
+            length -= 1
+        }
+        recurse(node: hot, row: row, mapper: mapper, phi: &phi, path: &path, start: start, depth: length + 1,
+                zeroFraction: hotZero * incomingZero, oneFraction: incomingOne, feature: f)
+        recurse(node: cold, row: row, mapper: mapper, phi: &phi, path: &path, start: start, depth: length + 1,
+                zeroFraction: coldZero * incomingZero, oneFraction: 0, feature: f)
+    }
+}

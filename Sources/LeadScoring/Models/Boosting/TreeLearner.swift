@@ -1,0 +1,256 @@
+import Dispatch
+import Foundation
+
+/// Settings that shape one tree (LightGBM's names in brackets).
+public struct TreeSettings: Codable, Equatable, Sendable {
+    /// Maximum leaves per tree [num_leaves]: 31 as LightGBM; leaf-wise growth spends them where
+    /// the loss falls most.
+    public var leaves = 31
+    /// Maximum depth, 0 = unlimited [max_depth].
+    public var maxDepth = 0
+    /// Fewest training rows in a leaf [min_data_in_leaf]: 20 as LightGBM.
+    public var minLeaf = 20
+    /// Smallest hessian sum in a leaf [min_sum_hessian_in_leaf].
+    public var minHessian = 1e-3
+    /// L2 penalty on leaf values [lambda_l2].
+    public var l2 = 1.0
+    /// Smallest loss reduction worth a split [min_gain_to_split].
+    public var minGain = 0.0
+    /// Categorical splits, as LightGBM: categories with at least `minDataPerGroup` rows are
+    /// ordered by G / (H + `catSmooth`) and split many-vs-many with at most `maxCatThreshold`
+    /// on the left and an extra L2 of `catL2`; up to `maxCatToOneHot` categories use one-vs-rest.
+    public var catSmooth = 10.0
+    public var catL2 = 10.0
+    public var minDataPerGroup = 100
+    public var maxCatThreshold = 32
+    public var maxCatToOneHot = 4
+
+    public init() {}
+}
+
+/// A split found for a leaf.
+struct SplitCandidate {
+    var feature = -1
+    var gain = -Double.infinity
+    var thresholdBin = 0
+    var defaultLeft = false
+    var categories: [UInt64] = []
+    var leftG = 0.0, leftH = 0.0, leftC = 0.0
+
+    var isValid: Bool { feature >= 0 && gain.isFinite }
+}
+
+/// Grows one tree leaf-wise on binned rows (histograms, the subtraction trick, native
+/// categorical splits, learned default direction for missing values).
+struct TreeLearner {
+    let settings: TreeSettings
+    let mapper: BinMapper
+    let bins: UnsafeBufferPointer<UInt8>
+    let featureCount: Int
+    let threads: Int
+
+    struct Leaf {
+        var node: Int
+        var start: Int
+        var count: Int
+        var depth: Int
+        var g: Double, h: Double
+        var histogram: [Double]
+        var best: SplitCandidate
+    }
+
+    /// Histogram of (Σg, Σh, count) per bin for `rows`.
+    func histogram(rows: ArraySlice<Int32>, g: UnsafeBufferPointer<Double>, h: UnsafeBufferPointer<Double>) -> [Double] {
+        let size = mapper.totalBins * 3
+        let nf = featureCount
+        let offsets = mapper.offsets
+        func build(_ part: ArraySlice<Int32>, into hist: UnsafeMutablePointer<Double>) {
+            offsets.withUnsafeBufferPointer { off in
+                for r32 in part {
+                    let r = Int(r32)
+                    let gr = g[r], hr = h[r]
+                    let base = r * nf
+                    for f in 0..<nf {
+                        let k = (off[f] + Int(bins[base + f])) * 3
+                        hist[k] += gr
+                        hist[k + 1] += hr
+                        hist[k + 2] += 1
+                    }
+                }
+            }
+        }
+        var result = [Double](repeating: 0, count: size)
+        if threads <= 1 || rows.count < 20_000 {
+            result.withUnsafeMutableBufferPointer { build(rows, into: $0.baseAddress!) }
+            return result
+        }
+        let parts = threads
+        var partials = [[Double]](repeating: [], count: parts)
+        let chunk = (rows.count + parts - 1) / parts
+        partials.withUnsafeMutableBufferPointer { ps in
+            let base = ps.baseAddress!
+            parallelFor(parts: parts) { t in
+                var local = [Double](repeating: 0, count: size)
+                let lo = rows.startIndex + t * chunk, hi = min(rows.endIndex, lo + chunk)
+                if lo < hi { local.withUnsafeMutableBufferPointer { build(rows[lo..<hi], into: $0.baseAddress!) } }
+                (base + t).pointee = local
+            }
+        }
+        result = partials[0]
+        for t in 1..<parts { for k in 0..<size { result[k] += partials[t][k] } }
+        return result
+    }
+
+    @inline(__always)
+    func leafGain(_ g: Double, _ h: Double, _ l2: Double) -> Double { g * g / (h + l2) }
+
+    /// Best split of a leaf over the allowed features.
+    func bestSplit(histogram hist: [Double], g: Double, h: Double, count: Double, features: [Int]) -> SplitCandidate {
+        var best = SplitCandidate()
+        let s = settings
+        let minLeaf = Double(s.minLeaf)
+        hist.withUnsafeBufferPointer { hp in
+            for f in features {
+                let fb = mapper.features[f]
+                let base = mapper.offsets[f]
+                @inline(__always) func stat(_ b: Int) -> (Double, Double, Double) {
+                    let k = (base + b) * 3
+                    return (hp[k], hp[k + 1], hp[k + 2])
+                }
+                if !fb.categorical {
+                    let parentGain = leafGain(g, h, s.l2)
+                    let (mg, mh, mc) = stat(fb.missingBin)
+                    for missingLeft in mc > 0 ? [false, true] : [false] {
+                        var lg = missingLeft ? mg : 0, lh = missingLeft ? mh : 0, lc = missingLeft ? mc : 0
+                        for b in 0..<(fb.valueBins - 1) {
+                            let (bg, bh, bc) = stat(b)
+                            lg += bg; lh += bh; lc += bc
+                            if lc < minLeaf || lh < s.minHessian { continue }
+                            let rc = count - lc, rh = h - lh
+                            if rc < minLeaf || rh < s.minHessian { break }
+                            let gain = leafGain(lg, lh, s.l2) + leafGain(g - lg, rh, s.l2) - parentGain
+                            if gain > best.gain {
+                                // Without missing values in training, send missing to the bigger side.
+                                let defaultLeft = mc > 0 ? missingLeft : lc >= rc
+                                best = SplitCandidate(feature: f, gain: gain, thresholdBin: b, defaultLeft: defaultLeft,
+                                                      categories: [], leftG: lg, leftH: lh, leftC: lc)
+                            }
+                        }
+                    }
+                } else {
+                    let l2 = s.l2 + s.catL2
+                    let parentGain = leafGain(g, h, l2)
+                    var used: [Int] = []
+                    for b in 0..<fb.totalBins where stat(b).2 > 0 { used.append(b) }
+                    if used.count < 2 { continue }
+                    func consider(_ left: [Int], l2: Double, parent: Double) {
+                        var lg = 0.0, lh = 0.0, lc = 0.0
+                        for b in left { let (bg, bh, bc) = stat(b); lg += bg; lh += bh; lc += bc }
+                        let rc = count - lc, rh = h - lh
+                        guard lc >= minLeaf, rc >= minLeaf, lh >= s.minHessian, rh >= s.minHessian else { return }
+                        let gain = leafGain(lg, lh, l2) + leafGain(g - lg, rh, l2) - parent
+                        if gain > best.gain {
+                            var set = [UInt64](repeating: 0, count: 4)
+                            for b in left { set[b >> 6] |= 1 << UInt64(b & 63) }
+                            best = SplitCandidate(feature: f, gain: gain, thresholdBin: 0, defaultLeft: false,
+                                                  categories: set, leftG: lg, leftH: lh, leftC: lc)
+                        }
+                    }
+                    if used.count <= s.maxCatToOneHot {
+                        let p = leafGain(g, h, s.l2)
+                        for b in used { consider([b], l2: s.l2, parent: p) }
+                        continue
+                    }
+                    let candidates = used.filter { stat($0).2 >= Double(s.minDataPerGroup) }
+                        .sorted { a, b in
+                            let (ga, ha, _) = stat(a), (gb, hb, _) = stat(b)
+                            return ga / (ha + s.catSmooth) < gb / (hb + s.catSmooth)
+                        }
+                    if candidates.count < 2 { continue }
+                    let limit = min(s.maxCatThreshold, (candidates.count + 1) / 2)
+                    for direction in [candidates, Array(candidates.reversed())] {
+                        var left: [Int] = []
+                        var lc = 0.0
+                        for k in 0..<min(limit, direction.count - 1) {
+                            left.append(direction[k])
+                            lc += stat(direction[k]).2
+                            if lc < Double(s.minDataPerGroup) { continue }
+                            consider(left, l2: l2, parent: parentGain)
+                        }
+                    }
+                }
+            }
+        }
+        if best.gain <= s.minGain { best.feature = -1 }
+        return best
+    }
+
+    /// Grows a tree on `rows` (reordered in place: each leaf's rows end up contiguous).
+    /// Returns the tree and, per leaf node, its row range in `rows`.
+    func grow(rows: inout [Int32], g: UnsafeBufferPointer<Double>, h: UnsafeBufferPointer<Double>,
+              features: [Int], learningRate: Double) -> (Tree, [(node: Int, start: Int, count: Int)]) {
+        var sumG = 0.0, sumH = 0.0
+        for r in rows { sumG += g[Int(r)]; sumH += h[Int(r)] }
+        let s = settings
+        func leafValue(_ g: Double, _ h: Double) -> Double { -g / (h + s.l2) * learningRate }
+        var nodes = [TreeNode.leaf(value: leafValue(sumG, sumH), count: Double(rows.count))]
+        let rootHist = histogram(rows: rows[...], g: g, h: h)
+        var leaves = [Leaf(node: 0, start: 0, count: rows.count, depth: 0, g: sumG, h: sumH, histogram: rootHist,
+                           best: bestSplit(histogram: rootHist, g: sumG, h: sumH, count: Double(rows.count), features: features))]
+        var scratch = [Int32](repeating: 0, count: rows.count)
+        while leaves.count < s.leaves {
+            // The leaf whose best split reduces the loss most.
+            var pick = -1
+            for (i, leaf) in leaves.enumerated() where leaf.best.isValid && (s.maxDepth <= 0 || leaf.depth < s.maxDepth) {
+                if pick < 0 || leaf.best.gain > leaves[pick].best.gain { pick = i }
+            }
+            if pick < 0 { break }
+            let leaf = leaves[pick]
+            let split = leaf.best
+            let fb = mapper.features[split.feature]
+            // Partition the leaf's rows: left first, stable.
+            var nl = 0, nr = 0
+            let nf = featureCount
+            var probe = TreeNode.leaf(value: 0, count: 0)
+            probe.thresholdBin = UInt16(split.thresholdBin)
+            probe.defaultLeft = split.defaultLeft
+            probe.categories = split.categories
+            probe.feature = Int32(split.feature)
+            for i in leaf.start..<(leaf.start + leaf.count) {
+                let r = rows[i]
+                if probe.goesLeft(bin: Int(bins[Int(r) * nf + split.feature]), missingBin: fb.missingBin) {
+                    rows[leaf.start + nl] = r; nl += 1
+                } else {
+                    scratch[nr] = r; nr += 1
+                }
+            }
+            for k in 0..<nr { rows[leaf.start + nl + k] = scratch[k] }
+            let leftNode = nodes.count, rightNode = nodes.count + 1
+            let lg = split.leftG, lh = split.leftH
+            let rg = leaf.g - lg, rh = leaf.h - lh
+            nodes.append(.leaf(value: leafValue(lg, lh), count: Double(nl)))
+            nodes.append(.leaf(value: leafValue(rg, rh), count: Double(nr)))
+            nodes[leaf.node] = TreeNode(feature: Int32(split.feature), thresholdBin: UInt16(split.thresholdBin),
+                                        threshold: fb.categorical ? 0 : fb.upperBounds[split.thresholdBin],
+                                        defaultLeft: split.defaultLeft, categories: split.categories,
+                                        left: Int32(leftNode), right: Int32(rightNode), value: 0,
+                                        count: Double(leaf.count), gain: split.gain)
+            // Histogram of the smaller child; the larger one is parent − smaller.
+            let leftRange = rows[leaf.start..<(leaf.start + nl)]
+            let rightRange = rows[(leaf.start + nl)..<(leaf.start + leaf.count)]
+            let smallIsLeft = nl <= nr
+            let small = histogram(rows: smallIsLeft ? leftRange : rightRange, g: g, h: h)
+            var large = leaf.histogram
+            for k in 0..<large.count { large[k] -= small[k] }
+            let leftHist = smallIsLeft ? small : large, rightHist = smallIsLeft ? large : small
+            let depth = leaf.depth + 1
+            let left = Leaf(node: leftNode, start: leaf.start, count: nl, depth: depth, g: lg, h: lh, histogram: leftHist,
+                            best: bestSplit(histogram: leftHist, g: lg, h: lh, count: Double(nl), features: features))
+            let right = Leaf(node: rightNode, start: leaf.start + nl, count: nr, depth: depth, g: rg, h: rh, histogram: rightHist,
+                             best: bestSplit(histogram: rightHist, g: rg, h: rh, count: Double(nr), features: features))
+            leaves[pick] = left
+            leaves.append(right)
+        }
+        return (Tree(nodes: nodes), leaves.map { ($0.node, $0.start, $0.count) })
+    }
+}
