@@ -41,6 +41,14 @@ struct Inspect: LeadScoreCommand {
         if !ignored.isEmpty {
             print("Not used: " + ignored.map { "\($0.name.isEmpty ? "(no name)" : $0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
         }
+        if let importance = t.importance, !importance.isEmpty {
+            print("\nGlobal importance (mean |contribution| to the log-odds on holdout leads" + (importance.first?.gain != nil ? "; total split gain" : "") + "):")
+            print(renderTable(["feature", "mean |contribution|"] + (importance.first?.gain != nil ? ["total gain"] : []),
+                              importance.prefix(top).map { i in [i.feature, num(i.meanAbsContribution)] + (i.gain.map { [num($0, 1)] } ?? []) }))
+        }
+        if case let .gbdt(b) = m.predictor {
+            print("\nBoosted trees: \(b.trees.count) trees, \(b.settings.tree.leaves) leaves at most, learning rate \(b.settings.learningRate), base margin \(num(b.baseScore))")
+        }
         if case let .logistic(lr) = m.predictor {
             print("\nStrongest effects (odds ratio per +1 standard deviation, or for the level vs. average):")
             let order = lr.coefficients.indices.sorted { abs(lr.coefficients[$0]) > abs(lr.coefficients[$1]) }.prefix(top)

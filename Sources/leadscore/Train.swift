@@ -133,7 +133,9 @@ func printTrainingSummary(_ result: TrainingResult, table: Table) {
         print("\nLogistic regression: L2 \(m.l2), \(m.iterations) Newton iterations, gradient norm \(String(format: "%.2e", m.gradientNorm))\(m.converged ? "" : " (not converged)")")
     case let .gbdt(m):
         let s = m.settings
-        print("\nBoosted trees: \(m.trees.count) trees (early stopping kept \(t.hyperparameters["trees"] ?? "?") of at most \(s.trees)), \(s.tree.leaves) leaves, learning rate \(s.learningRate), L2 \(s.tree.l2), min leaf \(s.tree.minLeaf)")
+        let stopping = (Int(t.hyperparameters["earlyStopping"] ?? "0") ?? 0) > 0
+            ? " (chosen by early stopping on a 10% validation part, at most \(t.hyperparameters["maxTrees"] ?? "?"))" : ""
+        print("\nBoosted trees: \(m.trees.count) trees\(stopping), \(s.tree.leaves) leaves, learning rate \(s.learningRate), L2 \(s.tree.l2), min leaf \(s.tree.minLeaf)")
     }
     if let importance = t.importance, !importance.isEmpty {
         print("\nStrongest features (mean |contribution| to the log-odds on the holdout):")
