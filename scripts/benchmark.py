@@ -1,15 +1,18 @@
-"""leadscore vs scikit-learn: same files, same split, one run, one table.
+"""leadscore against scikit-learn, LightGBM and XGBoost: same files, same split, one run.
 
-Each measured program runs as its own child process, so wall time and peak RSS (GNU time)
-are comparable: leadscore's `train` (read CSV, infer schema, leak check, fit on 80% for the
-holdout report and tiers, refit on all) against scikit-learn's read + fit of a matching pipeline
-(median impute + missing indicator + standardise, one-hot with rare levels pooled, C=1).
-Accuracy is measured by each on the same test file.
+Every measured program runs as its own process under GNU time (wall seconds, peak RSS).
+Fit seconds: leadscore's `finalFit` phase from `train --json` (encode + bin + fit on the whole
+training file, as a peer's fit), the peers' `fit()` timed in-process. Also reported: leadscore's
+whole `train` command (read, infer, leak check, holdout fit, refit), the user's real wait.
+Predict rows/s: leadscore `predict` CSV to CSV (whole process); peers predict_proba in memory
+on an already-read frame, and LightGBM's read_csv + predict + to_csv as the CSV-to-CSV peer.
 
 Split: rows whose id number is divisible by 5 are the test set.
+Usage: python scripts/benchmark.py [--quick]  (--quick: sample and X Education only)
 Writes benchmarks/benchmark-DATE.json and benchmarks/latest.json.
 """
-import json, os, platform, subprocess, sys, tempfile, time, datetime
+import datetime, json, os, platform, subprocess, sys, tempfile, time
+import numpy as np
 import pandas as pd
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -20,150 +23,218 @@ WORK = tempfile.mkdtemp(prefix="leadscore-bench-")
 XED = os.path.join(os.path.dirname(ROOT), "shared/datasets/xeducation-leads.csv")
 XED_LEAKS = ["Tags", "Lead Quality", "Lead Profile", "Asymmetrique Activity Index", "Asymmetrique Profile Index",
              "Asymmetrique Activity Score", "Asymmetrique Profile Score", "Last Notable Activity"]
-
-SKLEARN_CHILD = r'''
-import sys, json, time
-import numpy as np, pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score, log_loss
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
-train_path, test_path, target, drop = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 MISSING = ["", "NA", "N/A", "null", "none", "Select", "-"]
-t0 = time.perf_counter()
-df = pd.read_csv(train_path, na_values=MISSING, keep_default_na=False, dtype=str)
-def prepare(df, columns=None):
+
+PEER = r'''
+import json, sys, time
+import numpy as np, pandas as pd
+from sklearn.metrics import roc_auc_score, log_loss
+tool, train_path, test_path, target, drop, trees, lr, leaves = sys.argv[1:9]
+drop, trees, lr, leaves = json.loads(drop), int(trees), float(lr), int(leaves)
+MISSING = ["", "NA", "N/A", "null", "none", "Select", "-"]
+def load(path):
+    df = pd.read_csv(path, na_values=MISSING, keep_default_na=False)
     y = df[target].astype(int).values
     X = df.drop(columns=[c for c in drop + [target] if c in df.columns])
-    X = X.loc[:, [c for c in X.columns if not c.startswith("Unnamed")]]
-    return X, y
-X, y = prepare(df)
+    return X.loc[:, [c for c in X.columns if not c.startswith("Unnamed")]], y
+X, y = load(train_path)
 X = X.loc[:, X.nunique(dropna=True) > 1]
-numeric, categorical, booleans = [], [], []
+cats = []
 for c in X.columns:
-    vals = set(X[c].dropna().str.lower())
-    if vals <= {"yes", "no"}: booleans.append(c)
-    elif pd.to_numeric(X[c], errors="coerce").notna().sum() >= 0.99 * X[c].notna().sum(): numeric.append(c)
-    else: categorical.append(c)
-def encode(X):
+    if not pd.api.types.is_numeric_dtype(X[c]):
+        if set(X[c].dropna().unique()) <= {"Yes", "No"}: X[c] = X[c].map({"Yes": 1.0, "No": 0.0})
+        else: cats.append(c)
+categories = {c: sorted(X[c].dropna().unique()) for c in cats}
+def prepare(X):
     X = X.copy()
-    for c in booleans: X[c] = X[c].str.lower().map({"yes": 1.0, "no": 0.0})
-    for c in numeric: X[c] = pd.to_numeric(X[c], errors="coerce")
-    for c in categorical: X[c] = X[c].fillna("(missing)")
-    return X[numeric + booleans + categorical]
-pre = ColumnTransformer([
-    ("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()), numeric + booleans),
-    ("cat", OneHotEncoder(min_frequency=10, handle_unknown="infrequent_if_exist"), categorical)])
-model = make_pipeline(pre, LogisticRegression(C=1.0, max_iter=5000))
-model.fit(encode(X), y)
+    for c in X.columns:
+        if c in cats: X[c] = pd.Categorical(X[c], categories=categories[c])
+        elif not pd.api.types.is_numeric_dtype(X[c]): X[c] = X[c].map({"Yes": 1.0, "No": 0.0})
+    return X
+Xp = prepare(X)
+t0 = time.perf_counter()
+if tool == "sklearn-logistic":
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    num = [c for c in X.columns if c not in cats]
+    Xp = X.copy()
+    for c in cats: Xp[c] = Xp[c].fillna("(missing)").astype(str)
+    model = make_pipeline(ColumnTransformer([
+        ("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()), num),
+        ("cat", OneHotEncoder(min_frequency=10, handle_unknown="infrequent_if_exist"), cats)]),
+        LogisticRegression(C=1.0, max_iter=5000))
+    model.fit(Xp, y)
+    def predict(T):
+        T = T.copy()
+        for c in T.columns:
+            if c in cats: T[c] = T[c].fillna("(missing)").astype(str)
+            elif not pd.api.types.is_numeric_dtype(T[c]): T[c] = T[c].map({"Yes": 1.0, "No": 0.0})
+        return model.predict_proba(T)[:, 1]
+elif tool == "lightgbm":
+    import lightgbm as lgb
+    model = lgb.LGBMClassifier(n_estimators=trees, learning_rate=lr, num_leaves=leaves, n_jobs=2, verbose=-1).fit(Xp, y)
+    predict = lambda T: model.predict_proba(prepare(T))[:, 1]
+elif tool == "xgboost":
+    import xgboost as xgb
+    model = xgb.XGBClassifier(n_estimators=trees, learning_rate=lr, max_leaves=leaves, max_depth=0, grow_policy="lossguide",
+                              tree_method="hist", enable_categorical=True, n_jobs=2).fit(Xp, y)
+    predict = lambda T: model.predict_proba(prepare(T))[:, 1]
+elif tool == "sklearn-hgb":
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    model = HistGradientBoostingClassifier(max_iter=trees, learning_rate=lr, max_leaf_nodes=leaves, early_stopping=False,
+                                           categorical_features="from_dtype").fit(Xp, y)
+    predict = lambda T: model.predict_proba(prepare(T))[:, 1]
 fit_seconds = time.perf_counter() - t0
-test = pd.read_csv(test_path, na_values=MISSING, keep_default_na=False, dtype=str)
-Xt, yt = prepare(test)
+T, yt = load(test_path)
+T = T[X.columns]
 t1 = time.perf_counter()
-p = model.predict_proba(encode(Xt[X.columns]))[:, 1]
+p = predict(T)
 predict_seconds = time.perf_counter() - t1
-print(json.dumps({"fit_seconds": fit_seconds, "predict_rows_per_s": len(yt) / predict_seconds,
-                  "auc": roc_auc_score(yt, p), "log_loss": log_loss(yt, p)}))
+result = {"fit_seconds": fit_seconds, "predict_rows_per_s": len(yt) / predict_seconds,
+          "auc": roc_auc_score(yt, p), "log_loss": log_loss(yt, p)}
+if tool == "lightgbm":
+    # CSV to CSV, as `leadscore predict` does: read, score, write.
+    t2 = time.perf_counter()
+    frame = pd.read_csv(test_path, na_values=MISSING, keep_default_na=False)
+    frame["probability"] = predict(frame[X.columns])
+    frame[[frame.columns[0], "probability"]].to_csv(test_path + ".scored.csv", index=False)
+    result["csv_to_csv_rows_per_s"] = len(frame) / (time.perf_counter() - t2)
+    t3 = time.perf_counter()
+    pd.read_csv(train_path, na_values=MISSING, keep_default_na=False)
+    result["read_csv_seconds"] = time.perf_counter() - t3
+print(json.dumps(result))
 '''
 
 
-def run_rss(cmd):
-    """Runs a child; returns (stdout, wall seconds, peak RSS MiB).
-
-    Peak RSS comes from GNU time wrapped around the command: a child forked straight from this
-    Python process would count the parent's pages (pandas frames) in its own maximum RSS.
-    """
+def run(cmd):
+    """(stdout, wall seconds, peak RSS MiB) of a child run under GNU time."""
     start = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M"] + cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     rss = [l for l in proc.stderr.splitlines() if l.startswith("MAXRSS ")][-1].split()[1]
     return proc.stdout, wall, int(rss) / 1024
 
 
 def split(path, id_column, name):
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    number = df[id_column].str.extract(r"(\d+)$")[0].astype(int)
-    test = number % 5 == 0
-    train_path, test_path = os.path.join(WORK, f"{name}-train.csv"), os.path.join(WORK, f"{name}-test.csv")
-    df[~test].to_csv(train_path, index=False)
-    df[test].to_csv(test_path, index=False)
-    return train_path, test_path, int((~test).sum()), int(test.sum())
+    test = df[id_column].str.extract(r"(\d+)$")[0].astype(int) % 5 == 0
+    paths = [os.path.join(WORK, f"{name}-{part}.csv") for part in ("train", "test")]
+    df[~test].to_csv(paths[0], index=False)
+    df[test].to_csv(paths[1], index=False)
+    return paths[0], paths[1], int((~test).sum()), int(test.sum())
 
 
-def bench(name, path, id_column, target, drop):
-    train_path, test_path, n_train, n_test = split(path, id_column, name)
-    model = os.path.join(WORK, f"{name}.json")
-    args = [LS, "train", "--data", train_path, "--target", target, "--out", model]
-    if drop: args += ["--drop", ",".join(drop)]
-    _, fit_s, fit_rss = run_rss(args)
-    ev, _, _ = run_rss([LS, "evaluate", "--model", model, "--data", test_path, "--json"])
-    ev = json.loads(ev)
-    _, pred_s, pred_rss = run_rss([LS, "predict", "--model", model, "--data", test_path, "--out", os.path.join(WORK, "s.csv")])
-    _, pred0_s, _ = run_rss([LS, "predict", "--model", model, "--data", test_path, "--out", os.path.join(WORK, "s.csv"), "--reasons", "0"])
-    sk_out, sk_wall, sk_rss = run_rss([PY, "-c", SKLEARN_CHILD, train_path, test_path, target, json.dumps(drop + [id_column])])
-    sk = json.loads(sk_out)
-    return {
-        "dataset": name, "train_rows": n_train, "test_rows": n_test,
-        "leadscore": {"train_seconds": fit_s, "train_peak_rss_mib": fit_rss, "predict_rows_per_s": n_test / pred_s,
-                      "predict_rows_per_s_no_reasons": n_test / pred0_s, "predict_peak_rss_mib": pred_rss,
-                      "auc": ev["auc"], "log_loss": ev["logLoss"]},
-        "sklearn": {"train_seconds": sk["fit_seconds"], "process_seconds": sk_wall, "peak_rss_mib": sk_rss,
-                    "predict_rows_per_s": sk["predict_rows_per_s"], "auc": sk["auc"], "log_loss": sk["log_loss"]},
-    }
+def wide_table(path, n=1_000_000, seed=7):
+    """1,000,000 rows × 32 features: 24 numeric (3% missing), 8 categorical with 3 to 60 levels."""
+    rng = np.random.default_rng(seed)
+    num = rng.normal(size=(n, 24))
+    levels = [3, 5, 8, 12, 20, 30, 45, 60]
+    cats = np.stack([rng.integers(0, k, size=n) for k in levels], axis=1)
+    logit = (0.8 * num[:, 0] - 0.6 * num[:, 1] + 0.5 * num[:, 2] * num[:, 3] + 0.7 * np.tanh(2 * num[:, 4])
+             + 0.4 * (num[:, 5] > 0.5) + 0.3 * np.sin(2 * num[:, 6]) + 0.8 * (cats[:, 0] == 1)
+             + 0.5 * (cats[:, 3] % 3 == 0) + 0.6 * (cats[:, 7] % 7 == 0) - 1.0)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    df = pd.DataFrame(num, columns=[f"n{i}" for i in range(24)]).round(4)
+    for i in range(24):
+        df.loc[rng.uniform(size=n) < 0.03, f"n{i}"] = np.nan
+    for i, k in enumerate(levels):
+        df[f"c{i}"] = np.array([f"L{j}" for j in range(k)])[cats[:, i]]
+    df.insert(0, "row_id", np.arange(1, n + 1))
+    df["target"] = y
+    df.to_csv(path, index=False)
+
+
+def bench(name, path, id_column, target, drop, trees, lr, leaves, peers):
+    train, test, n_train, n_test = split(path, id_column, name)
+    rows = []
+    drop_arg = ["--drop", ",".join(drop)] if drop else []
+    for model in ("logistic", "gbdt"):
+        out = os.path.join(WORK, f"{name}-{model}.json")
+        args = [LS, "train", "--data", train, "--target", target, "--model", model, "--out", out, "--json"] + drop_arg
+        if model == "gbdt":
+            args += ["--trees", str(trees), "--learning-rate", str(lr), "--leaves", str(leaves), "--early-stopping", "0", "--threads", "2"]
+        summary, wall, rss = run(args)
+        timings = json.loads(summary)["timings"]
+        ev = json.loads(run([LS, "evaluate", "--model", out, "--data", test, "--json"])[0])
+        _, pred_wall, pred_rss = run([LS, "predict", "--model", out, "--data", test, "--out", test + ".ls.csv", "--reasons", "0"])
+        _, reasons_wall, _ = run([LS, "predict", "--model", out, "--data", test, "--out", test + ".ls.csv"])
+        rows.append({"tool": "leadscore", "model": model, "fit_seconds": timings["finalFit"], "train_command_seconds": wall,
+                     "peak_rss_mib": rss, "predict_rows_per_s": n_test / pred_wall,
+                     "predict_rows_per_s_with_reasons": n_test / reasons_wall, "predict_peak_rss_mib": pred_rss,
+                     "auc": ev["auc"], "log_loss": ev["logLoss"]})
+    for tool in peers:
+        out, wall, rss = run([PY, "-c", PEER, tool, train, test, target, json.dumps(drop + [id_column]), str(trees), str(lr), str(leaves)])
+        r = json.loads(out)
+        rows.append({"tool": tool, "model": "logistic" if tool == "sklearn-logistic" else "gbdt", "peak_rss_mib": rss,
+                     "process_seconds": wall, **r})
+    return {"dataset": name, "train_rows": n_train, "test_rows": n_test,
+            "settings": {"trees": trees, "learning_rate": lr, "leaves": leaves}, "runs": rows}
+
+
+def table(results):
+    lines = []
+    head = f"| dataset | tool | model | fit s | leadscore ÷ peer | predict rows/s | peak RSS MiB | ROC AUC | log loss |"
+    lines += [head, "|" + "---|" * 9]
+    for r in results:
+        ours = {x["model"]: x for x in r["runs"] if x["tool"] == "leadscore"}
+        for x in r["runs"]:
+            ratio = "" if x["tool"] == "leadscore" else f"{ours[x['model']]['fit_seconds'] / x['fit_seconds']:.2f}"
+            lines.append(f"| {r['dataset']} | {x['tool']} | {x['model']} | {x['fit_seconds']:.2f} | {ratio} | "
+                         f"{x['predict_rows_per_s']:,.0f} | {x['peak_rss_mib']:.0f} | {x['auc']:.4f} | {x['log_loss']:.4f} |")
+    return "\n".join(lines)
 
 
 def main():
-    results = []
-    sample = os.path.join(ROOT, "datasets/sample-leads.csv")
-    dates = ["created_date", "last_activity_date"]  # leadscore leaves dates out; so must the peer
-    results.append(bench("sample (5k)", sample, "lead_id", "converted", dates))
+    peers = ["sklearn-logistic", "sklearn-hgb", "lightgbm", "xgboost"]
+    results, extra = [], {}
+    dates = ["created_date", "last_activity_date"]  # leadscore leaves dates out; so must the peers
+    results.append(bench("sample (5k)", os.path.join(ROOT, "datasets/sample-leads.csv"), "lead_id", "converted", dates, 300, 0.05, 31, peers))
     if os.path.exists(XED):
-        results.append(bench("xeducation (no leaks)", XED, "Lead Number", "Converted", XED_LEAKS + ["Prospect ID"]))
+        results.append(bench("X Education (no leaks)", XED, "Lead Number", "Converted", XED_LEAKS + ["Prospect ID"], 300, 0.05, 31, peers))
     else:
-        print(f"skipping X Education: {XED} absent")
-    big = {}
+        print(f"skipping X Education: {XED} is absent")
     if not QUICK:
-        synth = os.path.join(WORK, "synthetic-1m.csv")
-        _, gen_s, gen_rss = run_rss([LS, "generate", "--leads", "1000000", "--seed", "11", "--out", synth])
-        big["generate_1m"] = {"seconds": gen_s, "peak_rss_mib": gen_rss}
-        results.append(bench("synthetic (1M)", synth, "lead_id", "converted", dates))
-        # Streaming: score a ~1 GB file and record peak memory.
-        gb = os.path.join(WORK, "synthetic-8m.csv")
-        run_rss([LS, "generate", "--leads", "8000000", "--seed", "12", "--out", gb])
-        model = os.path.join(WORK, "synthetic (1M).json")
-        _, s, rss = run_rss([LS, "predict", "--model", model, "--data", gb, "--out", os.path.join(WORK, "s8.csv"), "--reasons", "0"])
-        big["predict_1gb"] = {"file_mib": os.path.getsize(gb) / 2**20, "seconds": s, "rows_per_s": 8e6 / s, "peak_rss_mib": rss}
-        for f in (gb, os.path.join(WORK, "s8.csv")): os.remove(f)
-
-    print("train s: leadscore = whole `train` command (read, infer, leak check, holdout fit, refit); sklearn = process (imports, read, fit).")
-    print("pred rows/s: leadscore = `predict` CSV to CSV with reasons (whole process); sklearn = predict_proba in memory.")
-    head = f"{'dataset':24} {'tool':10} {'train s':>8} {'ratio':>6} {'pred rows/s':>12} {'peak MiB':>9} {'AUC':>7} {'log loss':>9}"
-    print(head); print("-" * len(head))
-    for r in results:
-        ls, sk = r["leadscore"], r["sklearn"]
-        print(f"{r['dataset']:24} {'leadscore':10} {ls['train_seconds']:8.2f} {ls['train_seconds'] / sk['process_seconds']:6.2f} "
-              f"{ls['predict_rows_per_s']:12,.0f} {ls['train_peak_rss_mib']:9.0f} {ls['auc']:7.4f} {ls['log_loss']:9.4f}")
-        print(f"{'':24} {'sklearn':10} {sk['process_seconds']:8.2f} {'1.00':>6} {sk['predict_rows_per_s']:12,.0f} {sk['peak_rss_mib']:9.0f} {sk['auc']:7.4f} {sk['log_loss']:9.4f}")
-    for k, v in big.items(): print(k, json.dumps(v))
-    machine = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-               "python": platform.python_version(), "platform": platform.platform()}
+        wide = os.path.join(WORK, "wide-1m.csv")
+        wide_table(wide)
+        results.append(bench("synthetic 1M × 32", wide, "row_id", "target", [], 300, 0.1, 31, peers))
+        _, s, _ = run([LS, "schema", wide, "--target", "target", "--json"])
+        extra["leadscore_read_and_infer_1m_seconds"] = s
+        crm = os.path.join(WORK, "crm-1m.csv")
+        _, s, rss = run([LS, "generate", "--leads", "1000000", "--seed", "11", "--out", crm])
+        extra["generate_1m_leads"] = {"seconds": s, "peak_rss_mib": rss}
+        gb = os.path.join(WORK, "crm-8m.csv")
+        run([LS, "generate", "--leads", "8000000", "--seed", "12", "--out", gb])
+        model = os.path.join(WORK, "synthetic 1M × 32-logistic.json")
+        crm_model = os.path.join(WORK, "crm.json")
+        run([LS, "train", "--data", crm, "--target", "converted", "--out", crm_model])
+        _, s, rss = run([LS, "predict", "--model", crm_model, "--data", gb, "--out", gb + ".scored.csv", "--reasons", "0"])
+        extra["predict_1gb_stream"] = {"file_mib": os.path.getsize(gb) / 2**20, "seconds": s, "rows_per_s": 8e6 / s, "peak_rss_mib": rss}
+        for f in (gb, gb + ".scored.csv"):
+            os.remove(f)
+    text = table(results)
+    print(text)
+    for k, v in extra.items():
+        print(k, json.dumps(v))
+    machine = {"cpu": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()}
     try:
         machine["cpu"] = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+        machine["memory_gib"] = round(int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) / 2**20)
     except Exception:
         pass
-    import sklearn
-    doc = {"date": datetime.date.today().isoformat(), "machine": machine, "sklearn": sklearn.__version__,
-           "notes": "train seconds: leadscore = whole `train` command (read, infer, leak check, holdout fit, refit); "
-                    "sklearn = python process wall (imports, read, fit, predict). ratio = leadscore / sklearn.",
-           "results": results, "large": big}
+    import importlib.metadata as md
+    versions = {p: md.version(p) for p in ("scikit-learn", "lightgbm", "xgboost", "pandas")}
+    doc = {"date": datetime.date.today().isoformat(), "machine": machine, "versions": versions, "quick": QUICK,
+           "results": results, "extra": extra, "table_markdown": text}
     os.makedirs(os.path.join(ROOT, "benchmarks"), exist_ok=True)
-    for name in (f"benchmark-{doc['date']}.json", "latest.json"):
-        with open(os.path.join(ROOT, "benchmarks", name), "w") as f: json.dump(doc, f, indent=2)
-    print(f"saved benchmarks/latest.json")
+    for name in (f"benchmark-{doc['date']}{'-quick' if QUICK else ''}.json", "latest.json"):
+        with open(os.path.join(ROOT, "benchmarks", name), "w") as f:
+            json.dump(doc, f, indent=2)
+    print("saved benchmarks/latest.json")
 
 
 main()

@@ -10,5 +10,5 @@ swift build -c release --product leadscore
 if [ ! -x scripts/.venv/bin/python ]; then
   python3 -m venv scripts/.venv
 fi
-scripts/.venv/bin/pip install -q --disable-pip-version-check "scikit-learn>=1.5" pandas numpy
+scripts/.venv/bin/pip install -q --disable-pip-version-check "scikit-learn>=1.5" lightgbm xgboost pandas numpy
 scripts/.venv/bin/python scripts/benchmark.py "$@"

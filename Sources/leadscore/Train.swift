@@ -80,7 +80,8 @@ struct Train: LeadScoreCommand {
         }
         try result.model.save(to: out)
         if json {
-            print(try jsonString(TrainSummary(model: out, training: result.model.training, tiers: result.model.tiers)))
+            print(try jsonString(TrainSummary(model: out, training: result.model.training, tiers: result.model.tiers,
+                                              timings: result.timings.merging(["total": Date().timeIntervalSince(start)]) { a, _ in a })))
         } else {
             printTrainingSummary(result, table: table)
             print("\nWrote \(out) (\(elapsed(start)))")
@@ -92,6 +93,8 @@ struct TrainSummary: Encodable {
     var model: String
     var training: TrainingMetadata
     var tiers: TierThresholds
+    /// Seconds per phase of this run (train only).
+    var timings: [String: Double]? = nil
 }
 
 /// Refuses early when the output's folder is missing, so a long run does not end in an error.

@@ -42,6 +42,9 @@ public struct TrainingResult: Sendable {
     /// All single-column holdout AUCs (the leaks are those ≥ the guard's threshold).
     public var singleColumnAUCs: [LeakFinding]
     public var holdoutIssues: EncodingIssues
+    /// Wall seconds per phase: `leakCheck`, `autoSelection`, `holdoutFit`, `finalFit` (encode and
+    /// fit on every labelled row: the number to compare with another library's fit).
+    public var timings: [String: Double]
 }
 
 /// Train → holdout metrics → tiers on the holdout → refit on all labelled rows.
@@ -96,9 +99,13 @@ public enum Trainer {
         progress("split: \(split.train.count) training rows, \(split.holdout.count) holdout rows (\(split.description))")
 
         // Leakage guard on the same split.
+        var timings: [String: Double] = [:]
+        var clock = Date()
+        func lap(_ name: String) { timings[name] = Date().timeIntervalSince(clock); clock = Date() }
         let aucs = options.leakageGuard.singleColumnAUCs(table: table, schema: schema, tableRows: labels.rows, y: labels.y, split: split)
         let leaks = aucs.filter { $0.auc >= options.leakageGuard.threshold }
 
+        lap("leakCheck")
         // Choose the learner (auto: cross-validation on the training part).
         var kind = options.model
         if kind == .auto {
@@ -114,6 +121,7 @@ public enum Trainer {
             notices.append("--model auto chose \(kind == .gbdt ? "boosted trees" : "logistic regression"): \(options.folds)-fold out-of-fold log loss \(NumberFormatting.fixed(losses[.logistic]!, 4)) (logistic) vs \(NumberFormatting.fixed(losses[.gbdt]!, 4)) (trees) on the training part")
         }
 
+        if options.model == .auto { lap("autoSelection") }
         // Fit on the training part, measure on the holdout.
         let trainRows = split.train.map { labels.rows[$0] }
         let holdoutRows = split.holdout.map { labels.rows[$0] }
@@ -129,11 +137,13 @@ public enum Trainer {
 
         // Refit on every labelled row for the model that will score new leads (trees: as many as
         // early stopping kept).
+        lap("holdoutFit")
         progress("refitting on all \(labels.rows.count) labelled leads")
         var fixedTrees: Int? = nil
         if case let .gbdt(m) = holdoutPredictor { fixedTrees = max(1, m.trees.count) }
         let (finalEncoder, finalPredictor, finalIssues) = try fit(kind: kind, table: table, rows: labels.rows, y: labels.y, schema: schema,
                                                      options: options, fixedTrees: fixedTrees, progress: progress)
+        lap("finalFit")
         var hyperparameters: [String: String] = ["minCategoryCount": "\(options.minCategoryCount)"]
         var iterations = 0
         switch finalPredictor {
@@ -183,7 +193,7 @@ public enum Trainer {
             importance: importance(encoder: finalEncoder, predictor: finalPredictor, table: table, rows: holdoutRows))
         let model = LeadModel(schema: schema, target: spec, encoder: finalEncoder, predictor: finalPredictor,
                               tiers: tiers, training: metadata)
-        return TrainingResult(model: model, singleColumnAUCs: aucs, holdoutIssues: holdoutIssues)
+        return TrainingResult(model: model, singleColumnAUCs: aucs, holdoutIssues: holdoutIssues, timings: timings)
     }
 }
 
