@@ -29,7 +29,9 @@ struct Quickstart: LeadScoreCommand {
         let outer = Split.stratified(labels: labels.y, holdoutFraction: 0.2, seed: 7)
         let history = table.subset(outer.train.map { labels.rows[$0] })
         let newLeads = table.subset(outer.holdout.map { labels.rows[$0] })
-        let result = try Trainer.train(table: history, schema: schema, options: TrainingOptions(target: spec),
+        var options = TrainingOptions(target: spec)
+        options.model = .auto
+        let result = try Trainer.train(table: history, schema: schema, options: options,
                                        dataSHA256: try SHA256.hexDigest(ofFile: data)) { Console.note($0) }
         try result.model.save(to: out)
         printTrainingSummary(result, table: history)

@@ -16,8 +16,8 @@ struct Train: LeadScoreCommand {
 
     @OptionGroup var targetOptions: TargetOptions
 
-    @Option(help: "Model: logistic, gbdt (boosted trees) or auto (cross-validate both, keep the better).")
-    var model: String = "logistic"
+    @Option(help: "Model: auto (cross-validate logistic regression and boosted trees on the training part, keep the lower log loss), logistic or gbdt.")
+    var model: String = "auto"
 
     @OptionGroup var trees: TreeOptions
 

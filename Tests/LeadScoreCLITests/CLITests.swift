@@ -46,7 +46,7 @@ final class CLITests: XCTestCase {
         let dir = tempDir()
         XCTAssertEqual(try run(["generate", "--leads", "3000", "--seed", "5", "--out", "\(dir)/history.csv"]).status, 0)
         XCTAssertEqual(try run(["generate", "--leads", "500", "--seed", "6", "--out", "\(dir)/new.csv"]).status, 0)
-        let train = try run(["train", "--data", "\(dir)/history.csv", "--target", "converted", "--out", "\(dir)/m.json"])
+        let train = try run(["train", "--data", "\(dir)/history.csv", "--target", "converted", "--model", "logistic", "--out", "\(dir)/m.json"])
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertTrue(train.stdout.contains("ROC AUC"))
         XCTAssertTrue(train.stdout.contains("Newton iterations"))
@@ -118,7 +118,7 @@ final class CLITests: XCTestCase {
     func testTimeOrderedSplitAndCapacityTiers() throws {
         let dir = tempDir()
         XCTAssertEqual(try run(["generate", "--leads", "2000", "--seed", "8", "--out", "\(dir)/h.csv"]).status, 0)
-        let r = try run(["train", "--data", "\(dir)/h.csv", "--target", "converted", "--time-column", "created_date", "--sql-top", "10%", "--out", "\(dir)/m.json"])
+        let r = try run(["train", "--data", "\(dir)/h.csv", "--target", "converted", "--model", "logistic", "--time-column", "created_date", "--sql-top", "10%", "--out", "\(dir)/m.json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("most recent 20% by 'created_date'"), r.stdout)
         XCTAssertTrue(r.stdout.contains("SQL: top 10%"), r.stdout)
@@ -138,7 +138,7 @@ final class CLITests: XCTestCase {
         let ambiguous = try run(["train", "--data", "\(dir)/crm.csv", "--target", "status", "--out", "\(dir)/m.json"])
         XCTAssertEqual(ambiguous.status, 65)
         XCTAssertTrue(ambiguous.stderr.contains("'Won'") && ambiguous.stderr.contains("'Open'") && ambiguous.stderr.contains("--positive"), ambiguous.stderr)
-        let ok = try run(["train", "--data", "\(dir)/crm.csv", "--target", "status", "--positive", "Won", "--negative", "Lost", "--out", "\(dir)/m.json"])
+        let ok = try run(["train", "--data", "\(dir)/crm.csv", "--target", "status", "--positive", "Won", "--negative", "Lost", "--model", "logistic", "--out", "\(dir)/m.json"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
         XCTAssertTrue(ok.stdout.contains("40 rows neither positive nor negative"), ok.stdout)
     }
@@ -146,7 +146,7 @@ final class CLITests: XCTestCase {
     func testErrorsExitCodesAndNothingIsClobbered() throws {
         let dir = tempDir()
         XCTAssertEqual(try run(["generate", "--leads", "1000", "--seed", "2", "--out", "\(dir)/h.csv"]).status, 0)
-        XCTAssertEqual(try run(["train", "--data", "\(dir)/h.csv", "--target", "converted", "--out", "\(dir)/m.json"]).status, 0)
+        XCTAssertEqual(try run(["train", "--data", "\(dir)/h.csv", "--target", "converted", "--model", "logistic", "--out", "\(dir)/m.json"]).status, 0)
 
         // Usage errors: 64.
         XCTAssertEqual(try run(["train", "--data", "\(dir)/h.csv", "--out", "\(dir)/x.json"]).status, 64)
@@ -224,7 +224,7 @@ final class CLITests: XCTestCase {
     func testXEducationTagsIsFlaggedAsALeak() throws {
         try requireXEducation()
         let dir = tempDir()
-        let r = try run(["train", "--data", Self.xeducation, "--target", "Converted", "--out", "\(dir)/all.json"])
+        let r = try run(["train", "--data", Self.xeducation, "--target", "Converted", "--model", "logistic", "--out", "\(dir)/all.json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("probable leak: 'Tags'"), r.stdout)
     }

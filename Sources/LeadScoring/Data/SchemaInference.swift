@@ -67,15 +67,29 @@ public struct SchemaInference: Sendable {
         return Schema(columns: columns, missingTokens: tokens)
     }
 
+    /// Distinct numbers are counted exactly only up to this many: beyond it a column is a
+    /// measurement whatever the exact count, and a dictionary of a million float strings costs
+    /// seconds. Text values are always counted (identifiers need exact uniqueness).
+    static let numericDistinctCap = 20_000
+
     public func inferColumn(name: String, values: [String]) -> ColumnSchema {
         var counts: [String: Int] = [:]
         var missing = 0
+        var uncountedNumbers = 0, uncountedIntegers = 0
         for v in values {
             if missingTokens.isMissing(v) { missing += 1; continue }
-            counts[Values.trim(v), default: 0] += 1
+            let key = Values.trim(v)
+            if counts.count >= SchemaInference.numericDistinctCap, counts[key] == nil, let d = Values.number(key) {
+                uncountedNumbers += 1
+                if d == d.rounded() { uncountedIntegers += 1 }
+                continue
+            }
+            counts[key, default: 0] += 1
         }
         let present = values.count - missing
-        let distinct = counts.count
+        // A lower bound when numbers went uncounted (they are all distinct from the counted ones
+        // only in the worst case; the exact figure does not change any decision below).
+        let distinct = counts.count + uncountedNumbers
         let examples = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(5).map(\.key)
         var column = ColumnSchema(name: name, kind: .categorical, present: present, missing: missing,
                                   distinct: distinct, examples: Array(examples), dayFirst: nil,
@@ -96,7 +110,7 @@ public struct SchemaInference: Sendable {
             return column
         }
         let isNameId = SchemaInference.looksLikeIdentifierName(name)
-        var numbers = 0, integers = 0
+        var numbers = uncountedNumbers, integers = uncountedIntegers
         for (v, n) in counts {
             if let d = Values.number(v) { numbers += n; if d == d.rounded() { integers += n } }
         }

@@ -70,16 +70,48 @@ public enum Values {
     /// partly accept.
     @inline(__always)
     public static func number(_ raw: String) -> Double? {
-        var s = Substring(raw)
-        while let f = s.first, f == " " { s = s.dropFirst() }
-        while let l = s.last, l == " " { s = s.dropLast() }
-        guard let first = s.utf8.first else { return nil }
-        let ok = (first >= 48 && first <= 57) || first == 45 || first == 43 || first == 46
-        guard ok else { return nil }
-        for b in s.utf8 where !((b >= 48 && b <= 57) || b == 45 || b == 43 || b == 46 || b == 101 || b == 69) {
-            return nil
+        var raw = raw
+        return raw.withUTF8 { parseNumber($0) }
+    }
+
+    static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    /// Decimal text → Double. Plain numbers with at most 15 significant digits and a small
+    /// exponent are computed exactly as `m × 10^e` or `m ÷ 10^e` (both exact when m < 2⁵³ and
+    /// |e| ≤ 22: Clinger's fast path); anything else goes to `strtod` through `Double(_:)`.
+    @inline(__always)
+    static func parseNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0, end = bytes.count
+        while i < end && bytes[i] == 0x20 { i += 1 }
+        while end > i && bytes[end - 1] == 0x20 { end -= 1 }
+        guard i < end else { return nil }
+        let start = i
+        var negative = false
+        if bytes[i] == 0x2D || bytes[i] == 0x2B { negative = bytes[i] == 0x2D; i += 1 }
+        var mantissa: UInt64 = 0, digits = 0, scale = 0, sawDigit = false, sawDot = false
+        while i < end {
+            let b = bytes[i]
+            if b >= 0x30 && b <= 0x39 {
+                sawDigit = true
+                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(b - 0x30); if mantissa > 0 { digits += 1 } } else { digits += 1 }
+                if sawDot { scale -= 1 }
+            } else if b == 0x2E && !sawDot {
+                sawDot = true
+            } else { break }
+            i += 1
         }
-        return Double(s)
+        guard sawDigit else { return nil }
+        if i == end && digits <= 15 && -scale <= 22 {
+            let m = Double(mantissa)
+            let v = scale == 0 ? m : m / powersOfTen[-scale]
+            return negative ? -v : v
+        }
+        // Exponents, long mantissas and anything unusual: validate the characters, then strtod.
+        for k in start..<end {
+            let b = bytes[k]
+            if !((b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2B || b == 0x2E || b == 0x65 || b == 0x45) { return nil }
+        }
+        return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
     }
 
     static let trueTokens: Set<String> = ["yes", "true", "y", "1", "t"]

@@ -220,17 +220,35 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
         missing.isMissing(raw) ? CategoricalEncoding.missingLevel : Values.trim(raw)
     }
 
-    /// Encodes `rows` of `table` (columns found by name) into an n × width matrix.
+    /// Encodes `rows` of `table` (columns found by name) into an n × width matrix, on two
+    /// threads for large tables (each fills its own rows).
     public func encode(table: Table, rows: [Int], issues: inout EncodingIssues) -> Matrix {
         var m = Matrix(rows: rows.count, columns: width)
         let indices = columns.map { table.index(of: $0.name) }
-        var values = [String](repeating: "", count: columns.count)
-        var out = [Double](repeating: 0, count: width)
-        for (i, r) in rows.enumerated() {
-            for (k, c) in indices.enumerated() { values[k] = c.map { table.columns[$0][r] } ?? "" }
-            encodeRow(values, line: table.lines[r], into: &out, issues: &issues)
-            for j in 0..<width { m[i, j] = out[j] }
+        let n = rows.count
+        let parts = n >= 50_000 ? 2 : 1
+        let chunk = (n + parts - 1) / parts
+        var partIssues = [EncodingIssues](repeating: EncodingIssues(), count: parts)
+        let width = self.width
+        m.storage.withUnsafeMutableBufferPointer { storage in
+            let base = UncheckedSendable(storage.baseAddress!)
+            partIssues.withUnsafeMutableBufferPointer { issuesBuffer in
+                let issueBase = UncheckedSendable(issuesBuffer.baseAddress!)
+                parallelFor(parts: parts) { t in
+                    let lo = t * chunk, hi = min(n, lo + chunk)
+                    guard lo < hi else { return }
+                    var values = [String](repeating: "", count: indices.count)
+                    var out = [Double](repeating: 0, count: width)
+                    for i in lo..<hi {
+                        let r = rows[i]
+                        for (k, c) in indices.enumerated() { values[k] = c.map { table.columns[$0][r] } ?? "" }
+                        encodeRow(values, line: table.lines[r], into: &out, issues: &issueBase.value[t])
+                        for j in 0..<width { base.value[i &+ j &* n] = out[j] }
+                    }
+                }
+            }
         }
+        for p in partIssues { issues.merge(p) }
         return m
     }
 

@@ -231,9 +231,9 @@ extension Trainer {
         }
     }
 
-    /// Mean |contribution| per input column over (up to 2,000) holdout leads, plus split gain for trees.
+    /// Mean |contribution| per input column over (up to 1,000) holdout leads, plus split gain for trees.
     static func importance(encoder: FeatureEncoder, predictor: Predictor, table: Table, rows: [Int]) -> [FeatureImportance] {
-        let sample = Array(rows.prefix(2000))
+        let sample = Array(rows.prefix(1000))
         var issues = EncodingIssues()
         let x = encoder.encode(table: table, rows: sample, issues: &issues)
         var totals = [Double](repeating: 0, count: encoder.columns.count)

@@ -100,15 +100,23 @@ public struct BinMapper: Codable, Equatable, Sendable {
 
     /// Row-major bins: `bins[r * F + f]`. Row-major keeps one row's bins in one cache line for
     /// histogram building.
-    public func binRows(_ x: Matrix) -> [UInt8] {
+    public func binRows(_ x: Matrix, threads: Int = 2) -> [UInt8] {
         let n = x.rows, nf = features.count
         var bins = [UInt8](repeating: 0, count: n * nf)
+        let parts = n >= 50_000 ? max(1, threads) : 1
+        let chunk = (n + parts - 1) / parts
         bins.withUnsafeMutableBufferPointer { b in
             x.storage.withUnsafeBufferPointer { xs in
-                for f in 0..<nf {
-                    let fb = features[f]
-                    let column = f * n
-                    for r in 0..<n { b[r * nf + f] = UInt8(fb.bin(xs[column + r])) }
+                let out = UncheckedSendable(b.baseAddress!), input = UncheckedSendable(xs.baseAddress!)
+                // Rows split across threads: each writes whole rows, so no cache line is shared.
+                parallelFor(parts: parts) { t in
+                    let lo = t * chunk, hi = min(n, lo + chunk)
+                    guard lo < hi else { return }
+                    for f in 0..<nf {
+                        let fb = features[f]
+                        let column = input.value + f * n
+                        for r in lo..<hi { out.value[r &* nf &+ f] = UInt8(truncatingIfNeeded: fb.bin(column[r])) }
+                    }
                 }
             }
         }

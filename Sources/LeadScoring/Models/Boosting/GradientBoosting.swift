@@ -54,66 +54,55 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
         let n = x.rows, nf = x.columns
         guard y.count == n else { throw LinearAlgebraError.dimensionMismatch("\(n) rows and \(y.count) labels") }
         let mapper = BinMapper.fit(x, categoryCounts: categoryCounts, seed: seed)
-        let bins = mapper.binRows(x)
         let validationBins = validation.map { mapper.binRows($0.x) }
         let base = LogLoss.baseline(y)
-        var scores = [Double](repeating: base, count: n)
+        let frame = TrainingFrame(bins: mapper.binRows(x), featureCount: nf, y: y, baseScore: base)
         var validScores = [Double](repeating: base, count: validation?.x.rows ?? 0)
-        var g = [Double](repeating: 0, count: n), h = [Double](repeating: 0, count: n)
         var rng = SeededGenerator(seed: seed)
         var trees: [Tree] = []
         var history: [Double] = []
         var bestLoss = Double.infinity, bestIteration = 0
         let allFeatures = Array(0..<nf)
-        try bins.withUnsafeBufferPointer { binsPointer in
-            let learner = TreeLearner(settings: tree, mapper: mapper, bins: binsPointer, featureCount: nf, threads: threads)
-            for t in 0..<self.trees {
-                for i in 0..<n { (g[i], h[i]) = LogLoss.gradient(margin: scores[i], label: y[i]) }
-                var rows: [Int32]
-                if rowSample < 1 {
-                    rows = []
-                    rows.reserveCapacity(Int(Double(n) * rowSample) + 16)
-                    for i in 0..<n where rng.uniform() < rowSample { rows.append(Int32(i)) }
-                } else {
-                    rows = (0..<n).map(Int32.init)
-                }
-                var features = allFeatures
-                if columnSample < 1 {
-                    features.shuffle(using: &rng)
-                    features = Array(features.prefix(max(1, Int((Double(nf) * columnSample).rounded(.up))))).sorted()
-                }
-                let (newTree, leafRanges) = g.withUnsafeBufferPointer { gp in
-                    h.withUnsafeBufferPointer { hp in
-                        learner.grow(rows: &rows, g: gp, h: hp, features: features, learningRate: learningRate)
-                    }
-                }
-                trees.append(newTree)
-                if rowSample < 1 {
-                    for i in 0..<n { scores[i] += binsPointer.baseAddress!.advanced(by: i * nf).withMemoryRebound(to: UInt8.self, capacity: nf) { newTree.predict(bins: $0, mapper: mapper) } }
-                } else {
-                    for (node, start, count) in leafRanges {
-                        let v = newTree.nodes[node].value
-                        for k in start..<(start + count) { scores[Int(rows[k])] += v }
-                    }
-                }
-                var validLoss: Double? = nil
-                if let validation, let vb = validationBins {
-                    var total = 0.0
-                    vb.withUnsafeBufferPointer { vp in
-                        for i in 0..<validation.x.rows {
-                            validScores[i] += newTree.predict(bins: vp.baseAddress! + i * nf, mapper: mapper)
-                            total += LogLoss.loss(margin: validScores[i], label: validation.y[i])
-                        }
-                    }
-                    let loss = total / Double(max(1, validation.x.rows))
-                    validLoss = loss
-                    history.append(loss)
-                    if loss < bestLoss - 1e-12 { bestLoss = loss; bestIteration = t + 1 }
-                    if earlyStopping > 0 && t + 1 - bestIteration >= earlyStopping { break }
-                }
-                progress?(t + 1, validLoss)
-                if newTree.nodes.count == 1 && t > 0 { break }  // nothing left to learn
+        let learner = TreeLearner(settings: tree, mapper: mapper, featureCount: nf, threads: threads)
+        for t in 0..<self.trees {
+            frame.updateGradients()
+            // Row sampling: move the drawn rows to the front; the tree grows on them only.
+            var count = n
+            if rowSample < 1 {
+                count = frame.partition(start: 0, count: n) { _, _ in rng.uniform() < rowSample }
             }
+            var features = allFeatures
+            if columnSample < 1 {
+                features.shuffle(using: &rng)
+                features = Array(features.prefix(max(1, Int((Double(nf) * columnSample).rounded(.up))))).sorted()
+            }
+            let (newTree, leafRanges) = learner.grow(frame, count: count, features: features, learningRate: learningRate)
+            trees.append(newTree)
+            for (node, start, leafCount) in leafRanges { frame.addScore(newTree.nodes[node].value, start..<(start + leafCount)) }
+            if count < n {
+                // Rows left out of this tree's sample still get its output.
+                for p in count..<n {
+                    let v = frame.bins.withUnsafeBufferPointer { newTree.predict(bins: $0.baseAddress! + p * nf, mapper: mapper) }
+                    frame.addScore(v, p..<(p + 1))
+                }
+            }
+            var validLoss: Double? = nil
+            if let validation, let vb = validationBins {
+                var total = 0.0
+                vb.withUnsafeBufferPointer { vp in
+                    for i in 0..<validation.x.rows {
+                        validScores[i] += newTree.predict(bins: vp.baseAddress! + i * nf, mapper: mapper)
+                        total += LogLoss.loss(margin: validScores[i], label: validation.y[i])
+                    }
+                }
+                let loss = total / Double(max(1, validation.x.rows))
+                validLoss = loss
+                history.append(loss)
+                if loss < bestLoss - 1e-12 { bestLoss = loss; bestIteration = t + 1 }
+                if earlyStopping > 0 && t + 1 - bestIteration >= earlyStopping { break }
+            }
+            progress?(t + 1, validLoss)
+            if newTree.nodes.count == 1 && t > 0 { break }  // nothing left to learn
         }
         if validation != nil && earlyStopping > 0 && bestIteration > 0 { trees = Array(trees.prefix(bestIteration)) }
         return BoostedTrees(settings: self, mapper: mapper, baseScore: base, trees: trees,

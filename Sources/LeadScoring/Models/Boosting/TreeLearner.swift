@@ -42,10 +42,103 @@ struct SplitCandidate {
 
 /// Grows one tree leaf-wise on binned rows (histograms, the subtraction trick, native
 /// categorical splits, learned default direction for missing values).
+/// The training rows in "position order": each leaf's rows are contiguous, and partitioning a
+/// leaf physically moves its rows' bins, labels, scores and gradients, so every histogram pass
+/// reads memory sequentially instead of gathering scattered rows.
+final class TrainingFrame {
+    let rows: Int
+    let featureCount: Int
+    /// Row-major bins: position p's bins are `bins[p * featureCount ..< (p + 1) * featureCount]`.
+    var bins: [UInt8]
+    var y: [Double]
+    var score: [Double]
+    /// Gradient and hessian of position p at `2p` and `2p + 1`.
+    var gh: [Float]
+    private var scratchBins: [UInt8]
+    private var scratchY: [Double], scratchScore: [Double], scratchGH: [Float]
+
+    init(bins: [UInt8], featureCount: Int, y: [Double], baseScore: Double) {
+        rows = y.count
+        self.featureCount = featureCount
+        self.bins = bins
+        self.y = y
+        score = [Double](repeating: baseScore, count: y.count)
+        gh = [Float](repeating: 0, count: 2 * y.count)
+        scratchBins = [UInt8](repeating: 0, count: bins.count)
+        scratchY = y
+        scratchScore = score
+        scratchGH = gh
+    }
+
+    /// Recomputes the log-loss gradients and hessians from the current scores.
+    func updateGradients() {
+        score.withUnsafeBufferPointer { sp in
+            y.withUnsafeBufferPointer { yp in
+                gh.withUnsafeMutableBufferPointer { gp in
+                    for p in 0..<rows {
+                        let (g, h) = LogLoss.gradient(margin: sp[p], label: yp[p])
+                        gp[2 &* p] = Float(g); gp[2 &* p &+ 1] = Float(h)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds `value` to the scores of positions in `range`.
+    func addScore(_ value: Double, _ range: Range<Int>) {
+        score.withUnsafeMutableBufferPointer { sp in for p in range { sp[p] += value } }
+    }
+
+    /// Stable partition of positions `start ..< start + count`: those for which
+    /// `left(bins, p)` holds first (the closure reads bins through the buffer it is given).
+    /// Returns how many went left.
+    func partition(start: Int, count: Int, left: (UnsafeMutableBufferPointer<UInt8>, Int) -> Bool) -> Int {
+        let nf = featureCount
+        var nl = 0, nr = 0
+        // Pointers throughout: class properties touched per element would pay a dynamic
+        // exclusivity check each time.
+        bins.withUnsafeMutableBufferPointer { b in
+        scratchBins.withUnsafeMutableBufferPointer { sb in
+        y.withUnsafeMutableBufferPointer { yp in
+        score.withUnsafeMutableBufferPointer { sp in
+        gh.withUnsafeMutableBufferPointer { gp in
+        scratchY.withUnsafeMutableBufferPointer { sy in
+        scratchScore.withUnsafeMutableBufferPointer { ss in
+        scratchGH.withUnsafeMutableBufferPointer { sg in
+            for p in start..<(start &+ count) {
+                let src = p &* nf
+                if left(b, p) {
+                    let q = start &+ nl
+                    if q != p {
+                        let dst = q &* nf
+                        for f in 0..<nf { b[dst &+ f] = b[src &+ f] }
+                        yp[q] = yp[p]; sp[q] = sp[p]
+                        gp[2 &* q] = gp[2 &* p]; gp[2 &* q &+ 1] = gp[2 &* p &+ 1]
+                    }
+                    nl &+= 1
+                } else {
+                    let dst = nr &* nf
+                    for f in 0..<nf { sb[dst &+ f] = b[src &+ f] }
+                    sy[nr] = yp[p]; ss[nr] = sp[p]
+                    sg[2 &* nr] = gp[2 &* p]; sg[2 &* nr &+ 1] = gp[2 &* p &+ 1]
+                    nr &+= 1
+                }
+            }
+            for k in 0..<nr {
+                let q = start &+ nl &+ k
+                let dst = q &* nf, src = k &* nf
+                for f in 0..<nf { b[dst &+ f] = sb[src &+ f] }
+                yp[q] = sy[k]; sp[q] = ss[k]
+                gp[2 &* q] = sg[2 &* k]; gp[2 &* q &+ 1] = sg[2 &* k &+ 1]
+            }
+        }}}}}}}}
+        return nl
+    }
+}
+
 struct TreeLearner {
     let settings: TreeSettings
     let mapper: BinMapper
-    let bins: UnsafeBufferPointer<UInt8>
     let featureCount: Int
     let threads: Int
 
@@ -59,45 +152,57 @@ struct TreeLearner {
         var best: SplitCandidate
     }
 
-    /// Histogram of (Σg, Σh, count) per bin for `rows`.
-    func histogram(rows: ArraySlice<Int32>, g: UnsafeBufferPointer<Double>, h: UnsafeBufferPointer<Double>) -> [Double] {
+    /// Histogram of (Σg, Σh, count) per bin for the positions in `range` (contiguous, so the
+    /// pass is sequential). The range is split across `threads`, each filling its own
+    /// histogram, then summed.
+    func histogram(_ frame: TrainingFrame, _ range: Range<Int>) -> [Double] {
         let size = mapper.totalBins * 3
         let nf = featureCount
-        let offsets = mapper.offsets
-        func build(_ part: ArraySlice<Int32>, into hist: UnsafeMutablePointer<Double>) {
-            offsets.withUnsafeBufferPointer { off in
-                for r32 in part {
-                    let r = Int(r32)
-                    let gr = g[r], hr = h[r]
-                    let base = r * nf
-                    for f in 0..<nf {
-                        let k = (off[f] + Int(bins[base + f])) * 3
-                        hist[k] += gr
-                        hist[k + 1] += hr
-                        hist[k + 2] += 1
+        let offsets3 = mapper.offsets.map { $0 * 3 }
+        var result = [Double](repeating: 0, count: size)
+        frame.bins.withUnsafeBufferPointer { binsBuffer in
+            frame.gh.withUnsafeBufferPointer { ghBuffer in
+                let binsBase = UncheckedSendable(binsBuffer.baseAddress!), ghBase = UncheckedSendable(ghBuffer.baseAddress!)
+                func build(_ part: Range<Int>, into hist: UnsafeMutablePointer<Double>) {
+                    offsets3.withUnsafeBufferPointer { off3 in
+                        let off = off3.baseAddress!
+                        var row = binsBase.value + part.lowerBound &* nf
+                        var g2 = ghBase.value + part.lowerBound &* 2
+                        for _ in part {
+                            let gr = Double(g2[0]), hr = Double(g2[1])
+                            for f in 0..<nf {
+                                let k = off[f] &+ Int(row[f]) &* 3
+                                hist[k] += gr
+                                hist[k &+ 1] += hr
+                                hist[k &+ 2] += 1
+                            }
+                            row += nf
+                            g2 += 2
+                        }
                     }
                 }
+                if threads <= 1 || range.count < 20_000 {
+                    result.withUnsafeMutableBufferPointer { build(range, into: $0.baseAddress!) }
+                    return
+                }
+                let parts = threads
+                var partials = [[Double]](repeating: [Double](repeating: 0, count: size), count: parts - 1)
+                let chunk = (range.count + parts - 1) / parts
+                result.withUnsafeMutableBufferPointer { first in
+                    let firstBase = UncheckedSendable(first.baseAddress!)
+                    partials.withUnsafeMutableBufferPointer { ps in
+                        let others = UncheckedSendable(ps.baseAddress!)
+                        parallelFor(parts: parts) { t in
+                            let lo = range.lowerBound + t * chunk, hi = min(range.upperBound, lo + chunk)
+                            guard lo < hi else { return }
+                            if t == 0 { build(lo..<hi, into: firstBase.value) }
+                            else { others.value[t - 1].withUnsafeMutableBufferPointer { build(lo..<hi, into: $0.baseAddress!) } }
+                        }
+                    }
+                }
+                for p in partials { for k in 0..<size { result[k] += p[k] } }
             }
         }
-        var result = [Double](repeating: 0, count: size)
-        if threads <= 1 || rows.count < 20_000 {
-            result.withUnsafeMutableBufferPointer { build(rows, into: $0.baseAddress!) }
-            return result
-        }
-        let parts = threads
-        var partials = [[Double]](repeating: [], count: parts)
-        let chunk = (rows.count + parts - 1) / parts
-        partials.withUnsafeMutableBufferPointer { ps in
-            let base = ps.baseAddress!
-            parallelFor(parts: parts) { t in
-                var local = [Double](repeating: 0, count: size)
-                let lo = rows.startIndex + t * chunk, hi = min(rows.endIndex, lo + chunk)
-                if lo < hi { local.withUnsafeMutableBufferPointer { build(rows[lo..<hi], into: $0.baseAddress!) } }
-                (base + t).pointee = local
-            }
-        }
-        result = partials[0]
-        for t in 1..<parts { for k in 0..<size { result[k] += partials[t][k] } }
         return result
     }
 
@@ -185,19 +290,20 @@ struct TreeLearner {
         return best
     }
 
-    /// Grows a tree on `rows` (reordered in place: each leaf's rows end up contiguous).
-    /// Returns the tree and, per leaf node, its row range in `rows`.
-    func grow(rows: inout [Int32], g: UnsafeBufferPointer<Double>, h: UnsafeBufferPointer<Double>,
-              features: [Int], learningRate: Double) -> (Tree, [(node: Int, start: Int, count: Int)]) {
+    /// Grows a tree on positions `0 ..< count` of `frame` (reordered so that each leaf's rows are
+    /// contiguous). Returns the tree and each leaf node's position range.
+    func grow(_ frame: TrainingFrame, count: Int, features: [Int], learningRate: Double) -> (Tree, [(node: Int, start: Int, count: Int)]) {
         var sumG = 0.0, sumH = 0.0
-        for r in rows { sumG += g[Int(r)]; sumH += h[Int(r)] }
+        frame.gh.withUnsafeBufferPointer { gp in
+            for p in 0..<count { sumG += Double(gp[2 &* p]); sumH += Double(gp[2 &* p &+ 1]) }
+        }
         let s = settings
         func leafValue(_ g: Double, _ h: Double) -> Double { -g / (h + s.l2) * learningRate }
-        var nodes = [TreeNode.leaf(value: leafValue(sumG, sumH), count: Double(rows.count))]
-        let rootHist = histogram(rows: rows[...], g: g, h: h)
-        var leaves = [Leaf(node: 0, start: 0, count: rows.count, depth: 0, g: sumG, h: sumH, histogram: rootHist,
-                           best: bestSplit(histogram: rootHist, g: sumG, h: sumH, count: Double(rows.count), features: features))]
-        var scratch = [Int32](repeating: 0, count: rows.count)
+        var nodes = [TreeNode.leaf(value: leafValue(sumG, sumH), count: Double(count))]
+        let rootHist = histogram(frame, 0..<count)
+        var leaves = [Leaf(node: 0, start: 0, count: count, depth: 0, g: sumG, h: sumH, histogram: rootHist,
+                           best: bestSplit(histogram: rootHist, g: sumG, h: sumH, count: Double(count), features: features))]
+        let nf = featureCount
         while leaves.count < s.leaves {
             // The leaf whose best split reduces the loss most.
             var pick = -1
@@ -208,23 +314,19 @@ struct TreeLearner {
             let leaf = leaves[pick]
             let split = leaf.best
             let fb = mapper.features[split.feature]
-            // Partition the leaf's rows: left first, stable.
-            var nl = 0, nr = 0
-            let nf = featureCount
             var probe = TreeNode.leaf(value: 0, count: 0)
             probe.thresholdBin = UInt16(split.thresholdBin)
             probe.defaultLeft = split.defaultLeft
             probe.categories = split.categories
             probe.feature = Int32(split.feature)
-            for i in leaf.start..<(leaf.start + leaf.count) {
-                let r = rows[i]
-                if probe.goesLeft(bin: Int(bins[Int(r) * nf + split.feature]), missingBin: fb.missingBin) {
-                    rows[leaf.start + nl] = r; nl += 1
-                } else {
-                    scratch[nr] = r; nr += 1
-                }
+            // Side of each bin, looked up per row (numeric and categorical alike).
+            var side = [Bool](repeating: false, count: 256)
+            for b in 0..<fb.totalBins { side[b] = probe.goesLeft(bin: b, missingBin: fb.missingBin) }
+            let column = split.feature
+            let nl = side.withUnsafeBufferPointer { sp in
+                frame.partition(start: leaf.start, count: leaf.count) { b, p in sp[Int(b[p &* nf &+ column])] }
             }
-            for k in 0..<nr { rows[leaf.start + nl + k] = scratch[k] }
+            let nr = leaf.count - nl
             let leftNode = nodes.count, rightNode = nodes.count + 1
             let lg = split.leftG, lh = split.leftH
             let rg = leaf.g - lg, rh = leaf.h - lh
@@ -236,10 +338,9 @@ struct TreeLearner {
                                         left: Int32(leftNode), right: Int32(rightNode), value: 0,
                                         count: Double(leaf.count), gain: split.gain)
             // Histogram of the smaller child; the larger one is parent − smaller.
-            let leftRange = rows[leaf.start..<(leaf.start + nl)]
-            let rightRange = rows[(leaf.start + nl)..<(leaf.start + leaf.count)]
+            let leftRange = leaf.start..<(leaf.start + nl), rightRange = (leaf.start + nl)..<(leaf.start + leaf.count)
             let smallIsLeft = nl <= nr
-            let small = histogram(rows: smallIsLeft ? leftRange : rightRange, g: g, h: h)
+            let small = histogram(frame, smallIsLeft ? leftRange : rightRange)
             var large = leaf.histogram
             for k in 0..<large.count { large[k] -= small[k] }
             let leftHist = smallIsLeft ? small : large, rightHist = smallIsLeft ? large : small
