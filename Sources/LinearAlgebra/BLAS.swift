@@ -9,49 +9,37 @@ public enum LinearAlgebra {
     public static func gram(_ a: Matrix) -> Matrix {
         let p = a.columns
         var c = Matrix(rows: p, columns: p)
-        guard p > 0 else { return c }
-        if a.rows > 0 {
-            a.storage.withUnsafeBufferPointer { ap in
-                c.storage.withUnsafeMutableBufferPointer { cp in
-                    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans,
-                                Int32(p), Int32(a.rows), 1.0, ap.baseAddress, Int32(max(1, a.rows)),
-                                0.0, cp.baseAddress, Int32(p))
-                }
+        guard p > 0, a.rows > 0 else { return c }
+        a.storage.withUnsafeBufferPointer { ap in
+            c.storage.withUnsafeMutableBufferPointer { cp in
+                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(p), Int32(p), Int32(a.rows), 1.0,
+                            ap.baseAddress, Int32(a.rows), ap.baseAddress, Int32(a.rows), 0.0, cp.baseAddress, Int32(p))
             }
         }
-        for j in 0..<p { for i in (j + 1)..<max(j + 1, p) { c[i, j] = c[j, i] } }
         return c
     }
 
     /// `y = Aᵀx` (length = columns of A) with BLAS `dgemv`.
     public static func transposeTimes(_ a: Matrix, _ x: [Double]) throws -> [Double] {
-        guard x.count == a.rows else {
-            throw LinearAlgebraError.dimensionMismatch("Aᵀx with A \(a.rows)x\(a.columns) and x of \(x.count)")
-        }
-        var y = [Double](repeating: 0, count: a.columns)
-        guard a.rows > 0, a.columns > 0 else { return y }
-        a.storage.withUnsafeBufferPointer { ap in
-            x.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    cblas_dgemv(CblasColMajor, CblasTrans, Int32(a.rows), Int32(a.columns), 1.0,
-                                ap.baseAddress, Int32(a.rows), xp.baseAddress, 1, 0.0, yp.baseAddress, 1)
-                }
-            }
-        }
-        return y
+        try gemv(a, x, transpose: true)
     }
 
     /// `y = Ax` (length = rows of A) with BLAS `dgemv`.
     public static func times(_ a: Matrix, _ x: [Double]) throws -> [Double] {
-        guard x.count == a.columns else {
-            throw LinearAlgebraError.dimensionMismatch("Ax with A \(a.rows)x\(a.columns) and x of \(x.count)")
+        try gemv(a, x, transpose: false)
+    }
+
+    private static func gemv(_ a: Matrix, _ x: [Double], transpose: Bool) throws -> [Double] {
+        let (inLength, outLength) = transpose ? (a.rows, a.columns) : (a.columns, a.rows)
+        guard x.count == inLength else {
+            throw LinearAlgebraError.dimensionMismatch("\(transpose ? "Aᵀx" : "Ax") with A \(a.rows)x\(a.columns) and x of \(x.count)")
         }
-        var y = [Double](repeating: 0, count: a.rows)
+        var y = [Double](repeating: 0, count: outLength)
         guard a.rows > 0, a.columns > 0 else { return y }
         a.storage.withUnsafeBufferPointer { ap in
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(a.rows), Int32(a.columns), 1.0,
+                    cblas_dgemv(CblasColMajor, transpose ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.columns), 1.0,
                                 ap.baseAddress, Int32(a.rows), xp.baseAddress, 1, 0.0, yp.baseAddress, 1)
                 }
             }

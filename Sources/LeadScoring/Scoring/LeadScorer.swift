@@ -48,16 +48,25 @@ public struct LeadScorer: Sendable {
         }
         let classifier = model.predictor.classifier
         let margins = classifier.rawScores(x)
-        var result: [ScoredLead] = []
-        result.reserveCapacity(rows.count)
-        for i in 0..<rows.count {
-            let p = sigmoid(margins[i])
-            var reasons: [Reason] = []
-            if reasonsPerSide > 0 {
-                for j in 0..<encoder.width { buffer[j] = x[i, j] }
-                reasons = self.reasons(row: buffer, raw: rows[i], classifier: classifier)
+        let n = rows.count, width = encoder.width
+        var result = [ScoredLead](repeating: ScoredLead(probability: 0, score: 0, tier: .cold, reasons: []), count: n)
+        // Reasons (TreeSHAP for trees) cost far more than the margins: both cores share them.
+        let parts = reasonsPerSide > 0 && n >= 256 ? 2 : 1
+        let chunk = (n + parts - 1) / parts
+        result.withUnsafeMutableBufferPointer { out in
+            let base = UncheckedSendable(out.baseAddress!)
+            parallelFor(parts: parts) { t in
+                var buffer = [Double](repeating: 0, count: width)
+                for i in (t * chunk)..<min(n, (t + 1) * chunk) {
+                    let p = sigmoid(margins[i])
+                    var reasons: [Reason] = []
+                    if reasonsPerSide > 0 {
+                        for j in 0..<width { buffer[j] = x[i, j] }
+                        reasons = self.reasons(row: buffer, raw: rows[i], classifier: classifier)
+                    }
+                    base.value[i] = ScoredLead(probability: p, score: Int((p * 100).rounded()), tier: tiers.tier(p), reasons: reasons)
+                }
             }
-            result.append(ScoredLead(probability: p, score: Int((p * 100).rounded()), tier: tiers.tier(p), reasons: reasons))
         }
         return result
     }

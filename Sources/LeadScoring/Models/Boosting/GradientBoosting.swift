@@ -153,10 +153,11 @@ public struct BoostedTrees: Classifier, Equatable {
     public func contributions(_ row: [Double], featureMeans: [Double]) -> (baseline: Double, terms: [Double]) {
         var phi = [Double](repeating: 0, count: row.count)
         var baseline = baseScore
+        var path = [Tree.PathElement](repeating: Tree.PathElement(), count: Tree.pathSize(trees.map(\.depth).max() ?? 0))
         row.withUnsafeBufferPointer { rp in
             for tree in trees {
-                baseline += tree.expectedValue()
-                tree.shap(raw: rp.baseAddress!, mapper: mapper, phi: &phi)
+                baseline += tree.expected
+                tree.shap(raw: rp.baseAddress!, mapper: mapper, phi: &phi, path: &path)
             }
         }
         return (baseline, phi)

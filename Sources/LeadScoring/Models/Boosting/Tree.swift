@@ -28,6 +28,17 @@ public struct TreeNode: Codable, Equatable, Sendable {
                  value: value, count: count, gain: 0)
     }
 
+    /// The side a row of raw values takes: numbers compare with `threshold` directly; missing
+    /// values and categories go through their bin.
+    @inline(__always)
+    func goesLeft(raw row: UnsafePointer<Double>, mapper: BinMapper) -> Bool {
+        let f = Int(feature)
+        let x = row[f]
+        if categories.isEmpty && !x.isNaN { return x <= threshold }
+        let fb = mapper.features[f]
+        return goesLeft(bin: fb.bin(x), missingBin: fb.missingBin)
+    }
+
     @inline(__always)
     func goesLeft(bin: Int, missingBin: Int) -> Bool {
         if !categories.isEmpty { return (categories[bin >> 6] >> UInt64(bin & 63)) & 1 == 1 }
@@ -38,7 +49,37 @@ public struct TreeNode: Codable, Equatable, Sendable {
 
 /// A fitted regression tree over binned features, predicted by walking the flat node array.
 public struct Tree: Codable, Equatable, Sendable {
-    public var nodes: [TreeNode]
+    public let nodes: [TreeNode]
+    /// Derived once from `nodes` (not stored in the file): depth, and the cover-weighted mean
+    /// output that TreeSHAP measures contributions from.
+    public let depth: Int
+    public let expected: Double
+
+    public init(nodes: [TreeNode]) {
+        self.nodes = nodes
+        func walk(_ i: Int) -> (depth: Int, mean: Double) {
+            let n = nodes[i]
+            if n.isLeaf { return (0, n.value) }
+            let l = walk(Int(n.left)), r = walk(Int(n.right))
+            let lc = nodes[Int(n.left)].count, rc = nodes[Int(n.right)].count
+            return (1 + max(l.depth, r.depth), (lc * l.mean + rc * r.mean) / max(lc + rc, 1e-300))
+        }
+        let summary = walk(0)
+        depth = summary.depth
+        expected = summary.mean
+    }
+
+    enum CodingKeys: String, CodingKey { case nodes }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(nodes: try c.decode([TreeNode].self, forKey: .nodes))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(nodes, forKey: .nodes)
+    }
 
     /// Output for one row of raw values (NaN = missing; categorical features as codes).
     @inline(__always)
@@ -47,15 +88,7 @@ public struct Tree: Codable, Equatable, Sendable {
         while true {
             let node = nodes[i]
             if node.feature < 0 { return node.value }
-            let f = Int(node.feature)
-            let x = row[f]
-            let left: Bool
-            if !node.categories.isEmpty || x.isNaN {
-                left = node.goesLeft(bin: mapper.features[f].bin(x), missingBin: mapper.features[f].missingBin)
-            } else {
-                left = x <= node.threshold
-            }
-            i = Int(left ? node.left : node.right)
+            i = Int(node.goesLeft(raw: row, mapper: mapper) ? node.left : node.right)
         }
     }
 
@@ -75,31 +108,18 @@ public struct Tree: Codable, Equatable, Sendable {
 
     /// Exact path-dependent TreeSHAP (Lundberg, Erion & Lee 2018, Algorithm 2): adds each
     /// feature's contribution for this row to `phi[f]`. Σ phi + expected value = output.
-    func shap(raw row: UnsafePointer<Double>, mapper: BinMapper, phi: inout [Double]) {
-        let d = maxDepth()
-        var path = [PathElement](repeating: PathElement(), count: (d + 3) * (d + 4) / 2)
+    /// `path` is scratch space of at least `pathSize(depth)` elements, reused across calls.
+    func shap(raw row: UnsafePointer<Double>, mapper: BinMapper, phi: inout [Double], path: inout [PathElement]) {
+        if path.count < Tree.pathSize(depth) { path = [PathElement](repeating: PathElement(), count: Tree.pathSize(depth)) }
         recurse(node: 0, row: row, mapper: mapper, phi: &phi, path: &path, start: 0, depth: 0,
                 zeroFraction: 1, oneFraction: 1, feature: -1)
     }
 
-    /// The mean output over the training rows, weighted by cover: TreeSHAP's baseline.
-    public func expectedValue() -> Double {
-        func walk(_ i: Int) -> Double {
-            let n = nodes[i]
-            if n.isLeaf { return n.value }
-            let l = nodes[Int(n.left)], r = nodes[Int(n.right)]
-            return (l.count * walk(Int(n.left)) + r.count * walk(Int(n.right))) / max(n.count, 1e-300)
-        }
-        return walk(0)
-    }
+    /// Scratch needed for a tree of depth `d`: one path copy per level, each one longer.
+    static func pathSize(_ d: Int) -> Int { (d + 3) * (d + 4) / 2 }
 
-    func maxDepth() -> Int {
-        func depth(_ i: Int) -> Int {
-            let n = nodes[i]
-            return n.isLeaf ? 0 : 1 + max(depth(Int(n.left)), depth(Int(n.right)))
-        }
-        return depth(0)
-    }
+    /// The mean output over the training rows, weighted by cover: TreeSHAP's baseline.
+    public func expectedValue() -> Double { expected }
 
     struct PathElement {
         var feature = -1
@@ -175,13 +195,7 @@ public struct Tree: Codable, Equatable, Sendable {
             return
         }
         let f = Int(n.feature)
-        let x = row[f]
-        let goesLeft: Bool
-        if !n.categories.isEmpty || x.isNaN {
-            goesLeft = n.goesLeft(bin: mapper.features[f].bin(x), missingBin: mapper.features[f].missingBin)
-        } else {
-            goesLeft = x <= n.threshold
-        }
+        let goesLeft = n.goesLeft(raw: row, mapper: mapper)
         let hot = Int(goesLeft ? n.left : n.right), cold = Int(goesLeft ? n.right : n.left)
         let hotZero = nodes[hot].count / max(n.count, 1e-300), coldZero = nodes[cold].count / max(n.count, 1e-300)
         var incomingZero = 1.0, incomingOne = 1.0

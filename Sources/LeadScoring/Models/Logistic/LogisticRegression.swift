@@ -88,6 +88,8 @@ public struct LogisticRegression: Sendable {
         var gradientNorm = Double.infinity
         var usedFallback = false
         var converged = false
+        var previousGradientNorm = Double.infinity
+        var stalledSteps = 0
         let threshold = tolerance * max(1, weightSum)
         while iterations < maxIterations {
             let eta = try LinearAlgebra.times(xi, beta)
@@ -117,27 +119,39 @@ public struct LogisticRegression: Sendable {
                 usedFallback = true
                 step = try LinearAlgebra.leastSquaresSolve(hessian, gradient)
             }
-            // Backtracking line search (Armijo) on the objective.
+            // Backtracking line search (Armijo) on the objective. Near the optimum the predicted
+            // decrease gᵀH⁻¹g falls below what the objective can resolve in floating point; there
+            // the full Newton step is taken as it is (the quadratic model is exact enough), and
+            // two such steps without a smaller gradient end the fit.
             let slope = zip(gradient, step).reduce(0) { $0 + $1.0 * $1.1 }
+            let resolution = 64 * Double.ulpOfOne * max(1, abs(objective))
+            iterations += 1
+            if slope <= resolution {
+                for j in 0...p { beta[j] -= step[j] }
+                objective = self.objective(xi, y, s, beta)
+                if gradientNorm >= previousGradientNorm { stalledSteps += 1 } else { stalledSteps = 0 }
+                previousGradientNorm = gradientNorm
+                if stalledSteps >= 2 { break }
+                continue
+            }
             var t = 1.0
             var candidate = beta
             var candidateObjective = objective
+            var accepted = false
             for _ in 0..<40 {
                 for j in 0...p { candidate[j] = beta[j] - t * step[j] }
                 candidateObjective = self.objective(xi, y, s, candidate)
-                if candidateObjective <= objective - 1e-4 * t * slope || candidateObjective <= objective && t < 1e-6 { break }
+                if candidateObjective <= objective - 1e-4 * t * slope { accepted = true; break }
                 t *= 0.5
             }
-            iterations += 1
-            if candidateObjective > objective {
-                // No descent possible at machine precision: we are at the optimum.
-                break
-            }
+            // No descent found even for tiny steps: the optimum to machine precision.
+            if !accepted { break }
+            previousGradientNorm = gradientNorm
             beta = candidate
             objective = candidateObjective
         }
         return LogisticModel(intercept: beta[0], coefficients: Array(beta[1...]), l2: l2,
-                             iterations: iterations, converged: converged || gradientNorm <= threshold * 10,
+                             iterations: iterations, converged: converged,
                              gradientNorm: gradientNorm, usedFallbackSolver: usedFallback)
     }
 
