@@ -4,8 +4,9 @@ import CLAPACK
 /// Every LAPACK `info` is checked and turned into a `LinearAlgebraError`.
 public enum LinearAlgebra {
 
-    /// `AᵀA` for a column-major `A` (n × p), computed with BLAS `dsyrk` (only one triangle is
-    /// computed, then mirrored), so the cost is n·p²/2 multiply-adds.
+    /// `AᵀA` for a column-major `A` (n × p), computed with BLAS `dgemm` (n·p² multiply-adds).
+    /// `dsyrk` does half the arithmetic; which is faster on the tall, narrow matrices of IRLS
+    /// with OpenBLAS's threads has not been measured yet.
     public static func gram(_ a: Matrix) -> Matrix {
         let p = a.columns
         var c = Matrix(rows: p, columns: p)

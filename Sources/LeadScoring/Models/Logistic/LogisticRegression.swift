@@ -25,7 +25,7 @@ public enum ClassWeight: Codable, Equatable, Sendable {
 /// with **λ = 1 / C**: `l2: 1.0` here is scikit-learn's default `C=1.0`.
 ///
 /// Each Newton step solves `(XᵀWX + λĨ) δ = ∇f` where `W = diag(sᵢ pᵢ (1−pᵢ))`: the Hessian is
-/// built with BLAS `dsyrk` on `W^{½}X` and solved with LAPACK's Cholesky (`dposv`). When the
+/// built with BLAS (`dgemm` of `W^{½}X` with itself) and solved with LAPACK's Cholesky (`dposv`). When the
 /// Hessian is not numerically positive definite (λ = 0 with separable or collinear data), the step
 /// falls back to an SVD least-squares solve (`dgelsd`), and a backtracking line search keeps
 /// every step a descent step.
