@@ -6,4 +6,20 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 swift build
 swift build --build-tests
-swift test --skip-build
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+# The suite is XCTest; Swift Testing would only add an empty run.
+swift test --skip-build --disable-swift-testing 2>&1 | tee "$log" || status=$?
+# XCTest's last line reads "Executed N tests, with [S tests skipped and] F failures (...)".
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with " "$log" | tail -n 1 || true)
+if [ -n "$summary" ]; then
+  total=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
+  failed=$(echo "$summary" | sed -E 's/.* ([0-9]+) failures?.*/\1/')
+  skipped=0
+  if echo "$summary" | grep -qE "[0-9]+ tests? skipped"; then
+    skipped=$(echo "$summary" | sed -E 's/.* ([0-9]+) tests? skipped.*/\1/')
+  fi
+  echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+fi
+exit "$status"
