@@ -65,7 +65,7 @@ struct Predict: LeadScoreCommand {
         let addLine = keepColumns.isEmpty
         let scorer = LeadScorer(model: leadModel, tiers: try tierOptions.explicit, reasonsPerSide: reasons)
         let output = try AtomicFile(path: out)
-        var writer = ScoreWriter(json: json, keepNames: keepColumns.map { header[$0] }, addLine: addLine, withReasons: reasons > 0)
+        let writer = ScoreWriter(json: json, keepNames: keepColumns.map { header[$0] }, addLine: addLine, withReasons: reasons > 0)
         try output.write(writer.header())
         var issues = EncodingIssues()
         var batch: [[String]] = [], kept: [[String]] = [], lines: [Int] = []
