@@ -229,7 +229,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("probable leak: 'Tags'"), r.stdout)
     }
 
-    /// Train and test files of the split used by `scripts/golden/xeducation_*.py`: rows whose
+    /// Train and test files of the split used by `scripts/golden/x_education_*.py`: rows whose
     /// Lead Number is divisible by 5 are the test set.
     func xeducationSplit() throws -> (dir: String, train: String, test: String) {
         let dir = tempDir()
@@ -258,7 +258,7 @@ final class CLITests: XCTestCase {
     }
 
     /// scikit-learn's logistic regression reaches AUC 0.8922598468082267 on this split
-    /// (`scripts/golden/xeducation_logistic.py`).
+    /// (`scripts/golden/x_education_logistic.py`).
     func testXEducationMatchesScikitLearnWithinHalfAPoint() throws {
         try requireXEducation()
         let auc = try xeducationTestAUC(model: "logistic")
@@ -267,7 +267,7 @@ final class CLITests: XCTestCase {
     }
 
     /// LightGBM 4.7 (300 trees, learning rate 0.05, 31 leaves, native categoricals) reaches AUC
-    /// 0.8993962427852444 on this split (`scripts/golden/xeducation_lightgbm.py`); leadscore's
+    /// 0.8993962427852444 on this split (`scripts/golden/x_education_lightgbm.py`); leadscore's
     /// trees with default settings must not fall more than 0.003 below.
     func testXEducationTreesMatchLightGBM() throws {
         try requireXEducation()

@@ -7,7 +7,7 @@ dropped. The pipeline mirrors leadscore's encoder: numbers and booleans median-i
 missing indicator and standardised; categoricals one-hot with levels seen fewer than 10 times
 pooled, missing as its own level; C=1 (leadscore's default L2 = 1).
 
-Run: python scripts/golden/xeducation_logistic.py ../shared/datasets/xeducation-leads.csv
+Run: python scripts/golden/x_education_logistic.py ../shared/datasets/xeducation-leads.csv
 """
 import sys
 import numpy as np

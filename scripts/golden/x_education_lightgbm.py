@@ -1,9 +1,9 @@
 """Golden holdout AUC of LightGBM on X Education for Tests/LeadScoreCLITests (computed offline).
 
-Same split as xeducation_logistic.py (test = Lead Number divisible by 5), leaking columns dropped,
+Same split as x_education_logistic.py (test = Lead Number divisible by 5), leaking columns dropped,
 categoricals as pandas categories (LightGBM's native categorical splits), the README's reference
 settings: 300 trees, learning rate 0.05, 31 leaves.
-Run: python scripts/golden/xeducation_lightgbm.py ../shared/datasets/xeducation-leads.csv
+Run: python scripts/golden/x_education_lightgbm.py ../shared/datasets/xeducation-leads.csv
 """
 import sys
 import lightgbm as lgb
