@@ -14,6 +14,8 @@ public enum ModelChoice: String, Sendable, CaseIterable {
 /// Settings of a training run (`leadscore train`).
 public struct TrainingOptions: Sendable {
     public var target: TargetSpec
+    /// The library's default is the cheap, deterministic logistic fit; the `train` and
+    /// `quickstart` commands ask for `.auto`.
     public var model = ModelChoice.logistic
     public var boosting = GradientBoosting()
     /// Share of the training part held back for early stopping of the trees.

@@ -34,9 +34,13 @@ public struct LogisticRegression: Sendable {
     /// scikit-learn's default and is a sensible prior for standardised features.
     public var l2: Double
     public var classWeight: ClassWeight
-    /// Converged when ‖∇f‖∞ ≤ tolerance · max(1, Σsᵢ)/n … i.e. the mean per-lead gradient is
-    /// below `tolerance`. Newton's method converges quadratically, so 1e-9 costs at most one or
-    /// two extra steps and pins coefficients to ~1e-9.
+    /// Converged when
+    /// ```
+    /// ‖∇f‖∞ ≤ tolerance · max(1, Σᵢ sᵢ)
+    /// ```
+    /// i.e. the gradient per unit of sample weight is below `tolerance`. Newton's method
+    /// converges quadratically, so 1e-9 costs at most one or two extra steps and pins the
+    /// coefficients to about 1e-9.
     public var tolerance: Double
     public var maxIterations: Int
 
