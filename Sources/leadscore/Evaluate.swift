@@ -40,11 +40,15 @@ struct Evaluate: LeadScoreCommand {
         guard !labels.rows.isEmpty else {
             throw DataError.target(file: data, column: spec.column, reason: "no rows with a known outcome")
         }
-        var thresholds = leadModel.tiers
-        if tierOptions.isSet { thresholds = try tierOptions.explicit ?? leadModel.tiers }
-        let scorer = LeadScorer(model: leadModel, tiers: thresholds, reasonsPerSide: 0)
         var issues = EncodingIssues()
-        let p = scorer.probabilities(table: table, rows: labels.rows, issues: &issues)
+        let p = LeadScorer(model: leadModel, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
+        // The model's tiers, unless given: explicitly, or by capacity on these labelled leads.
+        var thresholds = leadModel.tiers
+        if let explicit = try tierOptions.explicit {
+            thresholds = explicit
+        } else if tierOptions.sqlTop != nil || tierOptions.mqlTop != nil {
+            thresholds = try tierOptions.policy.thresholds(probabilities: p, labels: labels.y)
+        }
         let report = EvaluationReport(probabilities: p, labels: labels.y, thresholds: thresholds)
         for message in issues.messages(file: data) { Console.note("warning: \(message)") }
         if json {

@@ -77,7 +77,6 @@ struct TierOptions: ParsableArguments {
         }
     }
 
-    var isSet: Bool { tiers != nil || sqlTop != nil || mqlTop != nil }
 }
 
 func splitList(_ text: String?) -> [String] {

@@ -23,7 +23,7 @@ struct Quickstart: LeadScoreCommand {
         try checkWritable(out)
         try checkWritable(scored)
         print("leadscore quickstart: train on 80% of \(data), score the other 20% as new leads\n")
-        let (table, schema) = try DataSource(path: data).load(target: "converted")
+        let (table, schema) = try DataSource(path: data).load(target: "converted", hashing: true)
         let spec = try TargetSpec(column: "converted").resolved(values: table.columns[table.index(of: "converted")!], missing: schema.missingTokens, file: data)
         let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
         let outer = Split.stratified(labels: labels.y, holdoutFraction: 0.2, seed: 7)
@@ -32,7 +32,7 @@ struct Quickstart: LeadScoreCommand {
         var options = TrainingOptions(target: spec)
         options.model = .auto
         let result = try Trainer.train(table: history, schema: schema, options: options,
-                                       dataSHA256: try SHA256.hexDigest(ofFile: data)) { Console.note($0) }
+                                       dataSHA256: table.sha256 ?? "") { Console.note($0) }
         try result.model.save(to: out)
         printTrainingSummary(result, table: history)
 

@@ -71,11 +71,10 @@ struct Train: LeadScoreCommand {
         try checkWritable(out)
         let start = Date()
         let source = try read.source(path: data)
-        let (table, schema) = try source.load(target: targetOptions.target) { n in
+        let (table, schema) = try source.load(target: targetOptions.target, hashing: true) { n in
             Console.note("read \(grouped(n)) rows (\(elapsed(start)))")
         }
-        let hash = try SHA256.hexDigest(ofFile: data)
-        let result = try Trainer.train(table: table, schema: schema, options: try options(), dataSHA256: hash) {
+        let result = try Trainer.train(table: table, schema: schema, options: try options(), dataSHA256: table.sha256 ?? "") {
             Console.note("\($0) (\(elapsed(start)))")
         }
         try result.model.save(to: out)

@@ -85,6 +85,13 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
         XCTAssertTrue(inspect.stdout.contains("odds ratio"))
 
+        // Capacity tiers at evaluate time are chosen on the evaluated leads, not ignored.
+        let capacity = try run(["evaluate", "--model", "\(dir)/m.json", "--data", "\(dir)/new.csv", "--sql-top", "10%", "--json"])
+        XCTAssertEqual(capacity.status, 0, capacity.stderr)
+        let capacityTiers = (try JSONSerialization.jsonObject(with: Data(capacity.stdout.utf8)) as! [String: Any])["tiers"] as! [[String: Any]]
+        XCTAssertEqual(capacityTiers[0]["name"] as? String, "SQL")
+        XCTAssertEqual(capacityTiers[0]["count"] as? Int, 50)
+
         // Explicit tiers at predict time override the stored ones.
         let override = try run(["predict", "--model", "\(dir)/m.json", "--data", "\(dir)/new.csv", "--out", "\(dir)/all-sql.csv", "--tiers", "mql=0,sql=0", "--reasons", "0"])
         XCTAssertEqual(override.status, 0, override.stderr)

@@ -164,10 +164,10 @@ final class BoostingTests: XCTestCase {
             .leaf(value: -1, count: 30), .leaf(value: 2, count: 10),
         ])
         let mapper = BinMapper(features: [FeatureBins(categorical: false, upperBounds: [0.5, .infinity], valueBins: 2)], offsets: [0], totalBins: 3)
-        XCTAssertEqual(tree.expectedValue(), (30 * -1 + 10 * 2) / 40.0)
+        XCTAssertEqual(tree.expected, (30 * -1 + 10 * 2) / 40.0)
         var phi = [0.0]
         var path: [Tree.PathElement] = []
         [1.0].withUnsafeBufferPointer { tree.shap(raw: $0.baseAddress!, mapper: mapper, phi: &phi, path: &path) }
-        XCTAssertEqual(phi[0], 2 - tree.expectedValue(), accuracy: 1e-12)
+        XCTAssertEqual(phi[0], 2 - tree.expected, accuracy: 1e-12)
     }
 }

@@ -184,7 +184,8 @@ final class ScoringTests: XCTestCase {
         let a = try SHA256.hexDigest(ofFile: dir + "/a.csv")
         XCTAssertEqual(a, try SHA256.hexDigest(ofFile: dir + "/b.csv"))
         XCTAssertNotEqual(a, try SHA256.hexDigest(ofFile: dir + "/c.csv"))
-        let t = try Table.read(path: dir + "/a.csv")
+        let t = try Table.read(path: dir + "/a.csv", hashing: true)
+        XCTAssertEqual(t.sha256, a)  // fingerprint taken while reading = a separate pass over the file
         XCTAssertEqual(t.rowCount, 300)
         XCTAssertEqual(t.header, CRMGenerator.header)
     }

@@ -35,12 +35,16 @@ public final class CSVReader {
     private var line = 1
     private var fieldBytes: [UInt8] = []
     private var closed = false
+    /// SHA-256 of the raw bytes, fed as they are read (so fingerprinting costs no second read).
+    private var hasher: SHA256?
 
     public static let bufferSize = 1 << 20
 
-    /// Opens `path` and reads its header. `delimiter` nil means detect.
-    public init(path: String, delimiter: UInt8? = nil) throws {
+    /// Opens `path` and reads its header. `delimiter` nil means detect. With `hashing`, the
+    /// file's SHA-256 is available from `sha256()` once every record has been read.
+    public init(path: String, delimiter: UInt8? = nil, hashing: Bool = false) throws {
         self.path = path
+        if hashing { hasher = SHA256() }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw DataError.cannotOpen(file: path, reason: "it is a directory")
@@ -87,6 +91,13 @@ public final class CSVReader {
         bufferCount = n
         position = 0
         if n < CSVReader.bufferSize { atEOF = true }
+        if hasher != nil, n > 0 { buffer.withUnsafeBytes { hasher!.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+    }
+
+    /// Hex SHA-256 of the whole file: nil unless opened with `hashing` and read to the end.
+    public func sha256() -> String? {
+        guard var h = hasher, atEOF, position >= bufferCount else { return nil }
+        return h.finalize()
     }
 
     @inline(__always)

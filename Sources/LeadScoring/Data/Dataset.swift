@@ -17,8 +17,9 @@ public struct DataSource: Sendable {
     }
 
     /// Reads the whole file and infers its schema. `target` is kept out of the features.
-    public func load(target: String? = nil, progress: ((Int) -> Void)? = nil) throws -> (Table, Schema) {
-        let table = try Table.read(path: path, delimiter: delimiter, progress: progress)
+    /// With `hashing`, `table.sha256` fingerprints the file (for model metadata) in the same read.
+    public func load(target: String? = nil, hashing: Bool = false, progress: ((Int) -> Void)? = nil) throws -> (Table, Schema) {
+        let table = try Table.read(path: path, delimiter: delimiter, hashing: hashing, progress: progress)
         if let target, table.index(of: target) == nil { throw table.unknownColumn(target, role: "target") }
         var overrides = self.overrides
         if let missingTokens { overrides.missingTokens = missingTokens }

@@ -8,6 +8,8 @@ public struct Table: Sendable {
     public var columns: [[String]]
     /// The physical line each row starts on, for error messages.
     public var lines: [Int]
+    /// SHA-256 of the file, when read with `hashing`.
+    public var sha256: String?
 
     public var rowCount: Int { lines.count }
 
@@ -20,9 +22,9 @@ public struct Table: Sendable {
     }
 
     /// Reads a whole CSV file. `progress` is called every 100,000 rows.
-    public static func read(path: String, delimiter: UInt8? = nil,
+    public static func read(path: String, delimiter: UInt8? = nil, hashing: Bool = false,
                             progress: ((Int) -> Void)? = nil) throws -> Table {
-        let reader = try CSVReader(path: path, delimiter: delimiter)
+        let reader = try CSVReader(path: path, delimiter: delimiter, hashing: hashing)
         defer { reader.close() }
         var columns = [[String]](repeating: [], count: reader.header.count)
         var lines: [Int] = []
@@ -31,7 +33,9 @@ public struct Table: Sendable {
             lines.append(record.line)
             if let progress, lines.count % 100_000 == 0 { progress(lines.count) }
         }
-        return Table(source: path, header: reader.header, columns: columns, lines: lines)
+        var table = Table(source: path, header: reader.header, columns: columns, lines: lines)
+        table.sha256 = reader.sha256()
+        return table
     }
 
     /// Index of a column by exact name, else by case-insensitive name.

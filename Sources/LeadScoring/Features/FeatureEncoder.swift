@@ -291,11 +291,6 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
         }
     }
 
-    public var style: EncodingStyle {
-        if case .raw? = columns.first?.encoding { return .raw }
-        return .linear
-    }
-
     /// Per encoded feature: the number of category codes for raw categorical features, else nil.
     public var categoryCounts: [Int?] {
         columns.map { c in if case let .raw(e) = c.encoding { return e.categoryCount } else { return nil } }

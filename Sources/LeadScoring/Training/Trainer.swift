@@ -43,7 +43,6 @@ public struct TrainingResult: Sendable {
     public var model: LeadModel
     /// All single-column holdout AUCs (the leaks are those ≥ the guard's threshold).
     public var singleColumnAUCs: [LeakFinding]
-    public var holdoutIssues: EncodingIssues
     /// Wall seconds per phase: `leakCheck`, `autoSelection`, `holdoutFit`, `finalFit` (encode and
     /// fit on every labelled row: the number to compare with another library's fit).
     public var timings: [String: Double]
@@ -130,6 +129,7 @@ public enum Trainer {
         progress("fitting \(kind == .gbdt ? "boosted trees" : "logistic regression") on \(trainRows.count) leads")
         let (encoder, holdoutPredictor, _) = try fit(kind: kind, table: table, rows: trainRows, y: split.train.map { labels.y[$0] },
                                                   schema: schema, options: options, fixedTrees: nil, progress: progress)
+        // Unreadable values are reported once, from the final encoding of every row.
         var holdoutIssues = EncodingIssues()
         let xHoldout = encoder.encode(table: table, rows: holdoutRows, issues: &holdoutIssues)
         let holdoutP = holdoutPredictor.classifier.probabilities(xHoldout)
@@ -195,7 +195,7 @@ public enum Trainer {
             importance: importance(encoder: finalEncoder, predictor: finalPredictor, table: table, rows: holdoutRows))
         let model = LeadModel(schema: schema, target: spec, encoder: finalEncoder, predictor: finalPredictor,
                               tiers: tiers, training: metadata)
-        return TrainingResult(model: model, singleColumnAUCs: aucs, holdoutIssues: holdoutIssues, timings: timings)
+        return TrainingResult(model: model, singleColumnAUCs: aucs, timings: timings)
     }
 }
 

@@ -118,9 +118,6 @@ public struct Tree: Codable, Equatable, Sendable {
     /// Scratch needed for a tree of depth `d`: one path copy per level, each one longer.
     static func pathSize(_ d: Int) -> Int { (d + 3) * (d + 4) / 2 }
 
-    /// The mean output over the training rows, weighted by cover: TreeSHAP's baseline.
-    public func expectedValue() -> Double { expected }
-
     struct PathElement {
         var feature = -1
         var zeroFraction = 0.0
