@@ -26,7 +26,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "leadscore",
-            dependencies: ["LeadScoring", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["LeadScoring", "LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "LeadScoringTests", dependencies: ["LeadScoring"]),

@@ -244,4 +244,5 @@ def main():
     print("saved benchmarks/latest.json")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeadScoring
+import LinearAlgebra
 
 struct Predict: LeadScoreCommand {
     static let configuration = CommandConfiguration(
@@ -64,37 +65,61 @@ struct Predict: LeadScoreCommand {
         }
         let addLine = keepColumns.isEmpty
         let scorer = LeadScorer(model: leadModel, tiers: try tierOptions.explicit, reasonsPerSide: reasons)
+        let encoder = leadModel.encoder
         let output = try AtomicFile(path: out)
         let writer = ScoreWriter(json: json, keepNames: keepColumns.map { header[$0] }, addLine: addLine, withReasons: reasons > 0)
         try output.write(writer.header())
+        // Rows are encoded straight from the record's bytes into the batch matrix; strings are
+        // made only for the kept columns (and, with reasons, the feature values they show).
+        let batchSize = 16_384
+        var x = Matrix(rows: batchSize, columns: encoder.width)
+        var row = [Double](repeating: 0, count: encoder.width)
+        var record = RawRecord()
         var issues = EncodingIssues()
-        var batch: [[String]] = [], kept: [[String]] = [], lines: [Int] = []
-        var count = 0
+        var raw: [[String]] = [], kept: [[String]] = [], lines: [Int] = []
+        var count = 0, inBatch = 0
         var tierCounts: [Tier: Int] = [:]
+        var timing = (read: 0.0, score: 0.0, write: 0.0)
+        var clock = Date()
+        func lap() -> Double { let now = Date(); defer { clock = now }; return now.timeIntervalSince(clock) }
+        var text: [UInt8] = []
         func flush() throws {
-            guard !batch.isEmpty else { return }
-            let scored = scorer.score(rows: batch, lines: lines, issues: &issues)
-            var text = ""
+            guard inBatch > 0 else { return }
+            timing.read += lap()
+            let batch = inBatch == batchSize ? x : Matrix(rows: inBatch, columns: encoder.width,
+                                                          columnMajor: (0..<encoder.width).flatMap { j in x.storage[(j * batchSize)..<(j * batchSize + inBatch)] })
+            let scored = scorer.score(batch, raw: raw)
+            timing.score += lap()
+            text.removeAll(keepingCapacity: true)
             for (i, lead) in scored.enumerated() {
-                text += writer.row(kept: kept[i], line: lines[i], lead: lead)
+                writer.append(kept: kept[i], line: lines[i], lead: lead, to: &text)
                 tierCounts[lead.tier, default: 0] += 1
             }
-            try output.write(text)
-            count += batch.count
-            if count % 200_000 < batch.count { Console.note("scored \(grouped(count)) leads (\(elapsed(start)))") }
-            batch.removeAll(keepingCapacity: true); kept.removeAll(keepingCapacity: true); lines.removeAll(keepingCapacity: true)
+            try output.write(bytes: text)
+            timing.write += lap()
+            count += inBatch
+            if count % 200_000 < inBatch { Console.note("scored \(grouped(count)) leads (\(elapsed(start)))") }
+            inBatch = 0
+            raw.removeAll(keepingCapacity: true); kept.removeAll(keepingCapacity: true); lines.removeAll(keepingCapacity: true)
         }
-        while let record = try reader.next() {
-            batch.append(featureIndex.map { record.fields[$0] })
-            kept.append(keepColumns.map { record.fields[$0] })
+        while try reader.next(into: &record) {
+            row.withUnsafeMutableBufferPointer { encoder.encodeRow(record, fields: featureIndex, into: $0.baseAddress!, issues: &issues) }
+            for j in 0..<encoder.width { x.storage[inBatch + j * batchSize] = row[j] }
+            if reasons > 0 { raw.append(featureIndex.map(record.string)) }
+            kept.append(keepColumns.map(record.string))
             lines.append(record.line)
-            if batch.count == 4096 { try flush() }
+            inBatch += 1
+            if inBatch == batchSize { try flush() }
         }
         try flush()
         try output.commit()
+        timing.write += lap()
         for message in issues.messages(file: data) { Console.note("warning: \(message)") }
         let summary = Tier.allCases.reversed().map { "\($0.rawValue) \(grouped(tierCounts[$0] ?? 0))" }.joined(separator: ", ")
         Console.note("Scored \(grouped(count)) leads from \(data) into \(out): \(summary) (\(elapsed(start)))")
+        let perSecond = timing.score > 0 ? Double(count) / timing.score : 0
+        Console.note("  read and encode \(NumberFormatting.fixed(timing.read, 2)) s, score \(NumberFormatting.fixed(timing.score, 2)) s " +
+                     "(\(grouped(Int(perSecond))) leads/s), write \(NumberFormatting.fixed(timing.write, 2)) s")
     }
 }
 
@@ -114,25 +139,30 @@ struct ScoreWriter {
         return names.map(csvField).joined(separator: ",") + "\n"
     }
 
-    func row(kept: [String], line: Int, lead: ScoredLead) -> String {
-        let p = NumberFormatting.fixed(lead.probability, 6)
+    func append(kept: [String], line: Int, lead: ScoredLead, to out: inout [UInt8]) {
         if json {
             var parts = zip(keepNames, kept).map { "\(jsonQuote($0)):\(jsonQuote($1))" }
             if addLine { parts.append("\"line\":\(line)") }
-            parts += ["\"probability\":\(p)", "\"score\":\(lead.score)", "\"tier\":\"\(lead.tier.rawValue)\""]
+            parts += ["\"probability\":\(NumberFormatting.fixed(lead.probability, 6))", "\"score\":\(lead.score)", "\"tier\":\"\(lead.tier.rawValue)\""]
             if withReasons {
                 let reasons = lead.reasons.map {
                     "{\"feature\":\(jsonQuote($0.feature)),\"value\":\(jsonQuote($0.value)),\"contribution\":\(NumberFormatting.fixed($0.contribution, 4))}"
                 }
                 parts.append("\"reasons\":[\(reasons.joined(separator: ","))]")
             }
-            return "{" + parts.joined(separator: ",") + "}\n"
+            out.append(contentsOf: ("{" + parts.joined(separator: ",") + "}\n").utf8)
+            return
         }
-        var cells = kept.map(csvField)
-        if addLine { cells.append(String(line)) }
-        cells += [p, String(lead.score), lead.tier.rawValue]
-        if withReasons { cells.append(csvField(lead.reasons.map(\.text).joined(separator: "; "))) }
-        return cells.joined(separator: ",") + "\n"
+        let comma = UInt8(ascii: ",")
+        for value in kept { out.append(contentsOf: csvField(value).utf8); out.append(comma) }
+        if addLine { NumberFormatting.appendInteger(line, to: &out); out.append(comma) }
+        NumberFormatting.appendFixed(lead.probability, 6, to: &out)
+        out.append(comma)
+        NumberFormatting.appendInteger(lead.score, to: &out)
+        out.append(comma)
+        out.append(contentsOf: lead.tier.rawValue.utf8)
+        if withReasons { out.append(comma); out.append(contentsOf: csvField(lead.reasons.map(\.text).joined(separator: "; ")).utf8) }
+        out.append(0x0A)
     }
 }
 

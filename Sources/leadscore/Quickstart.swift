@@ -47,7 +47,9 @@ struct Quickstart: LeadScoreCommand {
         let writer = ScoreWriter(json: false, keepNames: ["lead_id", "converted"], addLine: false, withReasons: true)
         try file.write(writer.header())
         let outcomes = newLeads.columns[newLeads.index(of: "converted")!]
-        for (i, lead) in scoredLeads.enumerated() { try file.write(writer.row(kept: [ids[i], outcomes[i]], line: 0, lead: lead)) }
+        var text: [UInt8] = []
+        for (i, lead) in scoredLeads.enumerated() { writer.append(kept: [ids[i], outcomes[i]], line: 0, lead: lead, to: &text) }
+        try file.write(bytes: text)
         try file.commit()
 
         let y = (0..<newLeads.rowCount).map { spec.label(outcomes[$0], missing: schema.missingTokens).map(Double.init) ?? 0 }

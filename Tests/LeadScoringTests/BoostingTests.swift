@@ -129,6 +129,39 @@ final class BoostingTests: XCTestCase {
         XCTAssertEqual(model.validationLoss.firstIndex(of: model.validationLoss.min()!)! + 1, model.bestIteration)
     }
 
+    /// The compiled forest (bulk prediction) gives exactly the per-tree walk's margins: missing
+    /// values on either side, categorical subsets, unseen codes, and a last group of rows
+    /// shorter than the interleaved lanes.
+    func testCompiledForestEqualsTheTreeWalk() throws {
+        var settings = GradientBoosting()
+        settings.trees = 50
+        settings.learningRate = 0.2
+        settings.tree.leaves = 15
+        settings.earlyStopping = 0
+        var rng = SeededGenerator(seed: 9)
+        var rows: [[Double]] = [], y: [Double] = []
+        for _ in 0..<3001 {
+            let a = rng.uniform() < 0.2 ? Double.nan : rng.uniform() * 10
+            let b = rng.uniform() < 0.3 ? Double.nan : rng.uniform()
+            let c = rng.uniform() < 0.05 ? Double.nan : Double(Int(rng.uniform() * 20))
+            rows.append([a, b, c])
+            let signal = (a.isNaN ? 1.0 : (a - 5) * 0.3) + (b.isNaN ? -0.8 : b) + ([1.0, 4, 9, 13].contains(c) ? 1 : 0)
+            y.append(rng.uniform() < sigmoid(signal) ? 1 : 0)
+        }
+        let model = try settings.fit(Matrix(rowArrays: rows), y, categoryCounts: [nil, nil, 20])
+        XCTAssertTrue(model.trees.contains { $0.nodes.contains { !$0.categories.isEmpty } })
+        XCTAssertTrue(model.trees.contains { $0.nodes.contains { !$0.isLeaf && $0.defaultLeft } })
+        // Scoring rows include codes never seen in training (25) and values beyond every bin.
+        let scoring = rows + [[.nan, .nan, .nan], [1e9, -1e9, 25], [-1e9, 2, 0]]
+        let margins = model.rawScores(Matrix(rowArrays: scoring))
+        for (i, row) in scoring.enumerated() {
+            let walked = row.withUnsafeBufferPointer { rp in
+                model.trees.reduce(model.baseScore) { $0 + $1.predict(raw: rp.baseAddress!, bins: model.mapper) }
+            }
+            XCTAssertEqual(margins[i], walked, accuracy: 1e-12, "row \(i)")
+        }
+    }
+
     // MARK: - TreeSHAP
 
     /// For every lead, the contributions plus the expected value equal the raw margin.

@@ -81,4 +81,22 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(records[0].fields[0].count, long.count)
         XCTAssertEqual(records[1].fields, ["2", "3"])
     }
+
+    /// Every split point of the read buffer: a CRLF, a doubled quote and a closing quote cut in
+    /// half by a refill read the same as when whole; old-Mac CR line ends count lines too.
+    func testBufferBoundariesAndBareCarriageReturns() throws {
+        let tail = "1,\"say \"\"hi\"\"\"\r\n2,\"x,y\"\r\n3,z\r\n"
+        for cut in 0..<tail.utf8.count {
+            // Pad the first data row so that byte `cut` of `tail` is the buffer's first byte.
+            let head = "a,b\n0,"
+            let pad = String(repeating: "p", count: CSVReader.bufferSize - head.utf8.count - 1 - cut)
+            let (_, records) = try readAll(writeTemp(head + pad + "\n" + tail))
+            XCTAssertEqual(records.count, 4, "cut \(cut)")
+            XCTAssertEqual(records.dropFirst().map(\.fields), [["1", "say \"hi\""], ["2", "x,y"], ["3", "z"]], "cut \(cut)")
+            XCTAssertEqual(records.map(\.line), [2, 3, 4, 5], "cut \(cut)")
+        }
+        let (_, records) = try readAll(writeTemp("a,b\r1,2\r\r3,4\r"))
+        XCTAssertEqual(records.map(\.fields), [["1", "2"], ["3", "4"]])
+        XCTAssertEqual(records.map(\.line), [2, 4])
+    }
 }

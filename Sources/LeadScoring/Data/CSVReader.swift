@@ -11,30 +11,59 @@ public struct CSVRecord: Sendable {
     public var line: Int
 }
 
+/// One record as bytes: the unescaped fields back to back in `bytes`, field k ending at
+/// `ends[k]`. Reused from record to record, so reading allocates nothing per row; hot paths
+/// parse numbers straight from the bytes and make strings only where they need them.
+public struct RawRecord {
+    public var bytes: [UInt8] = []
+    public var ends: [Int] = []
+    public var line = 0
+
+    public init() {}
+
+    public var count: Int { ends.count }
+
+    @inline(__always)
+    public func range(_ k: Int) -> Range<Int> { (k == 0 ? 0 : ends[k - 1])..<ends[k] }
+
+    @inline(__always)
+    public func withField<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let r = range(k)
+        return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[r])) }
+    }
+
+    public func string(_ k: Int) -> String { withField(k) { String(decoding: $0, as: UTF8.self) } }
+
+    public var strings: [String] { (0..<count).map(string) }
+}
+
 /// A streaming RFC 4180 reader over bytes.
 ///
 /// - Quoted fields may contain the delimiter, doubled quotes and newlines.
-/// - CRLF and LF line ends; a UTF-8 byte-order mark is skipped.
+/// - CRLF, LF and CR line ends; a UTF-8 byte-order mark is skipped.
 /// - The delimiter is `,`, `;` or tab: given, or detected from the header line.
 /// - A row whose field count differs from the header's is an error naming its line; entirely
 ///   blank lines are skipped. When the header ends with an empty name (a trailing comma, as
 ///   some CRMs export) a row one field short is accepted.
 ///
 /// Memory is bounded by the read buffer (1 MiB) and the longest record, so files larger than
-/// memory can be streamed.
+/// memory can be streamed. Unquoted fields (nearly all of a CRM export) are found by a scan
+/// and copied in one piece; only quoted fields go byte by byte.
 public final class CSVReader {
     public let path: String
     public private(set) var delimiter: UInt8 = UInt8(ascii: ",")
     public private(set) var header: [String] = []
 
     private let file: UnsafeMutablePointer<FILE>
-    private var buffer: [UInt8]
+    private let buffer: UnsafeMutablePointer<UInt8>
     private var bufferCount = 0
     private var position = 0
     private var atEOF = false
     private var line = 1
-    private var fieldBytes: [UInt8] = []
+    /// The previous record ended with CR: a LF right after it belongs to that line end.
+    private var skipLF = false
     private var closed = false
+    private var scratch = RawRecord()
     /// SHA-256 of the raw bytes, fed as they are read (so fingerprinting costs no second read).
     private var hasher: SHA256?
 
@@ -53,27 +82,31 @@ public final class CSVReader {
             throw DataError.cannotOpen(file: path, reason: String(cString: strerror(errno)))
         }
         file = f
-        buffer = [UInt8](repeating: 0, count: CSVReader.bufferSize)
-        fill()
+        buffer = .allocate(capacity: CSVReader.bufferSize)
+        _ = fill()
         // UTF-8 byte-order mark.
         if bufferCount >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
-        self.delimiter = delimiter ?? CSVReader.detectDelimiter(buffer, from: position, count: bufferCount)
-        guard let first = try readRawRecord() else {
+        self.delimiter = delimiter ?? CSVReader.detectDelimiter(UnsafeBufferPointer(start: buffer, count: bufferCount), from: position)
+        var first = RawRecord()
+        guard try readRecord(into: &first) else {
             fclose(file); closed = true
             throw DataError.emptyFile(file: path)
         }
-        header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        header = first.strings.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    deinit { if !closed { fclose(file) } }
+    deinit {
+        if !closed { fclose(file) }
+        buffer.deallocate()
+    }
 
     /// Counts `,` `;` and tab outside quotes on the first line and picks the most frequent
     /// (a comma when none occurs).
-    static func detectDelimiter(_ bytes: [UInt8], from start: Int, count: Int) -> UInt8 {
+    static func detectDelimiter(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> UInt8 {
         var counts: [UInt8: Int] = [UInt8(ascii: ","): 0, UInt8(ascii: ";"): 0, UInt8(ascii: "\t"): 0]
         var inQuotes = false
         var i = start
-        while i < count {
+        while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") { inQuotes.toggle() }
             else if !inQuotes && (b == 0x0A || b == 0x0D) { break }
@@ -85,13 +118,16 @@ public final class CSVReader {
         return best.value > 0 ? best.key : comma
     }
 
-    private func fill() {
-        if atEOF { bufferCount = 0; position = 0; return }
-        let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, CSVReader.bufferSize, file) }
-        bufferCount = n
+    /// Refills the buffer; false at the end of the file.
+    private func fill() -> Bool {
         position = 0
+        bufferCount = 0
+        if atEOF { return false }
+        let n = fread(buffer, 1, CSVReader.bufferSize, file)
+        bufferCount = n
         if n < CSVReader.bufferSize { atEOF = true }
-        if hasher != nil, n > 0 { buffer.withUnsafeBytes { hasher!.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+        if hasher != nil, n > 0 { hasher!.update(UnsafeRawBufferPointer(start: buffer, count: n)) }
+        return n > 0
     }
 
     /// Hex SHA-256 of the whole file: nil unless opened with `hashing` and read to the end.
@@ -100,97 +136,105 @@ public final class CSVReader {
         return h.finalize()
     }
 
-    @inline(__always)
-    private func nextByte() -> UInt8? {
-        if position >= bufferCount {
-            if atEOF { return nil }
-            fill()
-            if bufferCount == 0 { return nil }
-        }
-        let b = buffer[position]
-        position += 1
-        return b
-    }
+    private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
-    @inline(__always)
-    private func peekByte() -> UInt8? {
-        if position >= bufferCount {
-            if atEOF { return nil }
-            fill()
-            if bufferCount == 0 { return nil }
-        }
-        return buffer[position]
-    }
-
-    private func takeField() -> String {
-        let s = String(decoding: fieldBytes, as: UTF8.self)
-        fieldBytes.removeAll(keepingCapacity: true)
-        return s
-    }
-
-    /// Reads one record without checking its width. Returns nil at end of file.
-    private func readRawRecord() throws -> CSVRecord? {
+    /// Reads one record without checking its width; false at end of file.
+    private func readRecord(into record: inout RawRecord) throws -> Bool {
         let quote = UInt8(ascii: "\""), cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
-        var fields: [String] = []
-        fields.reserveCapacity(header.count)
+        let delimiter = self.delimiter
+        record.bytes.removeAll(keepingCapacity: true)
+        record.ends.removeAll(keepingCapacity: true)
+        // Line ends left over from the previous record, and blank lines between records.
         while true {
-            // Skip entirely blank lines between records.
-            guard let first = peekByte() else { return nil }
-            if first == lf { _ = nextByte(); line += 1; continue }
-            if first == cr { _ = nextByte(); if peekByte() == lf { _ = nextByte() }; line += 1; continue }
+            if position >= bufferCount && !fill() { return false }
+            let b = buffer[position]
+            if skipLF { skipLF = false; if b == lf { position += 1; continue } }
+            if b == lf { position += 1; line += 1; continue }
+            if b == cr { position += 1; line += 1; skipLF = true; continue }
             break
         }
-        let startLine = line
-        var inQuotes = false
+        record.line = line
+        var state = State.fieldStart
         var fieldWasQuoted = false
+        var fieldStart = 0  // offset of the current field in record.bytes
         while true {
-            guard let b = nextByte() else {
-                if inQuotes { throw DataError.unterminatedQuote(file: path, line: startLine) }
-                fields.append(takeField())
-                return CSVRecord(fields: fields, line: startLine)
+            if position >= bufferCount && !fill() {
+                // End of file ends the record.
+                if state == .quoted { throw DataError.unterminatedQuote(file: path, line: record.line) }
+                record.ends.append(record.bytes.count)
+                return true
             }
-            if inQuotes {
-                if b == quote {
-                    if peekByte() == quote { _ = nextByte(); fieldBytes.append(quote) }
-                    else { inQuotes = false }
-                } else {
-                    if b == lf { line += 1 }
-                    fieldBytes.append(b)
+            var i = position
+            let n = bufferCount
+            let p = buffer
+            while i < n {
+                let b = p[i]
+                switch state {
+                case .fieldStart, .unquoted:
+                    if b == quote && state == .fieldStart && !fieldWasQuoted {
+                        state = .quoted; fieldWasQuoted = true; i += 1; continue
+                    }
+                    // Scan the unquoted run and copy it in one piece (a stray quote inside an
+                    // unquoted field is kept as a literal character).
+                    var j = i
+                    while j < n {
+                        let c = p[j]
+                        if c == delimiter || c == lf || c == cr { break }
+                        j += 1
+                    }
+                    if j > i {
+                        record.bytes.append(contentsOf: UnsafeBufferPointer(start: p + i, count: j - i))
+                        state = .unquoted
+                    }
+                    i = j
+                    guard i < n else { continue }
+                    let c = p[i]
+                    i += 1
+                    record.ends.append(record.bytes.count)
+                    fieldStart = record.bytes.count
+                    fieldWasQuoted = false
+                    state = .fieldStart
+                    if c == delimiter { continue }
+                    line += 1
+                    if c == cr { skipLF = true }
+                    position = i
+                    return true
+                case .quoted:
+                    if b == quote { state = .quoteInQuoted }
+                    else {
+                        if b == lf { line += 1 }
+                        record.bytes.append(b)
+                    }
+                    i += 1
+                case .quoteInQuoted:
+                    if b == quote { record.bytes.append(quote); state = .quoted; i += 1 }
+                    else {
+                        // The closing quote: what follows is read as unquoted text.
+                        state = record.bytes.count == fieldStart ? .fieldStart : .unquoted
+                    }
                 }
-                continue
             }
-            switch b {
-            case delimiter:
-                fields.append(takeField()); fieldWasQuoted = false
-            case quote where fieldBytes.isEmpty && !fieldWasQuoted:
-                inQuotes = true; fieldWasQuoted = true
-            case lf:
-                fields.append(takeField())
-                line += 1
-                return CSVRecord(fields: fields, line: startLine)
-            case cr:
-                if peekByte() == lf { _ = nextByte() }
-                fields.append(takeField())
-                line += 1
-                return CSVRecord(fields: fields, line: startLine)
-            default:
-                // A stray quote inside an unquoted field is kept as a literal character.
-                fieldBytes.append(b)
-            }
+            position = i
         }
     }
 
-    /// The next data record, checked against the header's width.
-    public func next() throws -> CSVRecord? {
-        guard var record = try readRawRecord() else { return nil }
-        if record.fields.count != header.count {
-            if record.fields.count == header.count - 1, header.last == "" {
-                record.fields.append("")
+    /// The next data record as bytes, checked against the header's width; false at the end.
+    public func next(into record: inout RawRecord) throws -> Bool {
+        guard try readRecord(into: &record) else { return false }
+        if record.count != header.count {
+            if record.count == header.count - 1, header.last == "" {
+                record.ends.append(record.bytes.count)
             } else {
-                throw DataError.raggedRow(file: path, line: record.line, expected: header.count, found: record.fields.count)
+                throw DataError.raggedRow(file: path, line: record.line, expected: header.count, found: record.count)
             }
         }
-        return record
+        return true
+    }
+
+    /// The next data record as strings, checked against the header's width.
+    public func next() throws -> CSVRecord? {
+        guard try next(into: &scratch) else { return nil }
+        return CSVRecord(fields: scratch.strings, line: scratch.line)
     }
 
     public func close() {

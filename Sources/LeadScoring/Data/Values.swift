@@ -35,29 +35,36 @@ public struct MissingTokens: Codable, Equatable, Sendable {
     @inline(__always)
     public func isMissing(_ raw: String) -> Bool {
         if raw.isEmpty { return true }
-        let count = raw.utf8.count
-        if count > longest {
-            // Only padding could make a long value match.
-            guard raw.utf8.first == 0x20 || raw.utf8.last == 0x20 || raw.utf8.first == 0x09 || raw.utf8.last == 0x09 else { return false }
-        }
+        var raw = raw
+        return raw.withUTF8 { isMissing($0) }
+    }
+
+    /// The same test on the raw bytes of a field (no string made unless the value is
+    /// non-ASCII and could match a token only after Unicode lowercasing).
+    @inline(__always)
+    public func isMissing(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var lo = 0, hi = bytes.count
+        while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo += 1 }
+        while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09 { hi -= 1 }
+        let n = hi - lo
+        if n == 0 { return true }
+        if n > longest { return false }
         // Byte-wise, ASCII case-insensitive comparison with each token: no hashing, no copies.
-        var u = Substring(raw).utf8[...]
-        while let f = u.first, f == 0x20 || f == 0x09 { u = u.dropFirst() }
-        while let l = u.last, l == 0x20 || l == 0x09 { u = u.dropLast() }
-        if u.isEmpty { return true }
-        let n = u.count
+        var nonASCII = false
         for token in loweredBytes where token.count == n {
             var equal = true
-            var k = 0
-            for b in u {
+            for k in 0..<n {
+                let b = bytes[lo + k]
+                if b >= 0x80 { nonASCII = true }
                 let lower = b >= 0x41 && b <= 0x5A ? b + 32 : b
                 if lower != token[k] { equal = false; break }
-                k += 1
             }
             if equal { return true }
         }
         // Non-ASCII letters need Unicode lowercasing.
-        if u.contains(where: { $0 >= 0x80 }) { return lowered.contains(Values.lowercasedTrimmed(raw)) }
+        if nonASCII || (lo..<hi).contains(where: { bytes[$0] >= 0x80 }) {
+            return lowered.contains(Values.lowercasedTrimmed(String(decoding: bytes, as: UTF8.self)))
+        }
         return false
     }
 }

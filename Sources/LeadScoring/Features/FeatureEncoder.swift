@@ -254,40 +254,65 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
 
     /// Encodes one lead. `values[k]` is the raw text of `columns[k]`.
     public func encodeRow(_ values: [String], line: Int, into out: inout [Double], issues: inout EncodingIssues) {
-        for (k, column) in columns.enumerated() {
-            let raw = values[k]
-            let o = column.offset
-            switch column.encoding {
-            case let .numeric(e), let .boolean(e):
-                var v: Double? = nil
-                let isMissing = missingTokens.isMissing(raw)
-                if !isMissing {
-                    if case .boolean = column.encoding { v = Values.boolean(raw).map { $0 ? 1 : 0 } }
-                    else { v = Values.number(raw) }
-                    if v == nil { issues.record(column: column.name, line: line, value: raw) }
-                }
-                out[o] = ((v ?? e.fill) - e.mean) / e.scale
-                if e.missingIndicator { out[o + 1] = v == nil ? 1 : 0 }
-            case let .raw(e):
-                if missingTokens.isMissing(raw) { out[o] = .nan; continue }
-                switch e.kind {
-                case .categorical:
-                    out[o] = Double(e.position[Values.trim(raw)] ?? e.levels.count)
-                case .boolean:
-                    if let b = Values.boolean(raw) { out[o] = b ? 1 : 0 } else {
-                        out[o] = .nan; issues.record(column: column.name, line: line, value: raw)
-                    }
-                default:
-                    if let d = Values.number(raw) { out[o] = d } else {
-                        out[o] = .nan; issues.record(column: column.name, line: line, value: raw)
-                    }
-                }
-            case let .categorical(e):
-                for j in 0..<column.width { out[o + j] = 0 }
-                let key = FeatureEncoder.levelKey(raw, missingTokens)
-                if let j = e.position[key] { out[o + j] = 1 }
-                else if e.hasOther { out[o + e.levels.count] = 1 }
+        out.withUnsafeMutableBufferPointer { o in
+            for k in columns.indices {
+                var raw = values[k]
+                raw.withUTF8 { encode(column: k, raw: $0, line: line, into: o.baseAddress!, issues: &issues) }
             }
+        }
+    }
+
+    /// Encodes one lead straight from the bytes of a CSV record: `fields[k]` is the record's
+    /// field for `columns[k]`. `out` receives `width` values.
+    public func encodeRow(_ record: RawRecord, fields: [Int], into out: UnsafeMutablePointer<Double>, issues: inout EncodingIssues) {
+        record.bytes.withUnsafeBufferPointer { bytes in
+            for k in columns.indices {
+                let r = record.range(fields[k])
+                encode(column: k, raw: UnsafeBufferPointer(rebasing: bytes[r]), line: record.line, into: out, issues: &issues)
+            }
+        }
+    }
+
+    /// Encodes the raw bytes of column k's value into `out[offset..<offset + width]`.
+    @inline(__always)
+    func encode(column k: Int, raw: UnsafeBufferPointer<UInt8>, line: Int, into out: UnsafeMutablePointer<Double>,
+                issues: inout EncodingIssues) {
+        let column = columns[k]
+        let o = column.offset
+        func text() -> String { Values.trim(String(decoding: raw, as: UTF8.self)) }
+        switch column.encoding {
+        case let .numeric(e), let .boolean(e):
+            // A number is tried first: no missing token parses as one.
+            var v: Double? = nil
+            if case .boolean = column.encoding {
+                if !missingTokens.isMissing(raw) { v = Values.boolean(text()).map { $0 ? 1 : 0 } }
+            } else {
+                v = Values.parseNumber(raw)
+            }
+            if v == nil, !missingTokens.isMissing(raw) { issues.record(column: column.name, line: line, value: text()) }
+            out[o] = ((v ?? e.fill) - e.mean) / e.scale
+            if e.missingIndicator { out[o + 1] = v == nil ? 1 : 0 }
+        case let .raw(e):
+            if e.kind == .numeric, let d = Values.parseNumber(raw) { out[o] = d; return }
+            if e.kind == .categorical, let code = e.position[text()] { out[o] = Double(code); return }
+            if missingTokens.isMissing(raw) { out[o] = .nan; return }
+            switch e.kind {
+            case .categorical:
+                out[o] = Double(e.levels.count)
+            case .boolean:
+                if let b = Values.boolean(text()) { out[o] = b ? 1 : 0 } else {
+                    out[o] = .nan; issues.record(column: column.name, line: line, value: text())
+                }
+            default:
+                if let d = Values.parseNumber(raw) { out[o] = d } else {
+                    out[o] = .nan; issues.record(column: column.name, line: line, value: text())
+                }
+            }
+        case let .categorical(e):
+            for j in 0..<column.width { out[o + j] = 0 }
+            let key = missingTokens.isMissing(raw) ? CategoricalEncoding.missingLevel : text()
+            if let j = e.position[key] { out[o + j] = 1 }
+            else if e.hasOther { out[o + e.levels.count] = 1 }
         }
     }
 

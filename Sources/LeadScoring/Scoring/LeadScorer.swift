@@ -24,20 +24,28 @@ public struct ScoredLead: Sendable {
     public var reasons: [Reason]
 }
 
-/// Scores raw CSV rows with a model: encode, margin, probability, tier, reasons.
+/// Scores leads with a model: encode, margin, probability, tier, reasons.
 public struct LeadScorer: Sendable {
     public let model: LeadModel
     public var tiers: TierThresholds
     /// Reasons per direction (3 up, 3 down by default); 0 turns them off.
     public var reasonsPerSide: Int
+    /// Trees compiled once for every batch.
+    private let forest: CompiledForest?
 
     public init(model: LeadModel, tiers: TierThresholds? = nil, reasonsPerSide: Int = 3) {
         self.model = model
         self.tiers = tiers ?? model.tiers
         self.reasonsPerSide = reasonsPerSide
+        if case let .gbdt(trees) = model.predictor {
+            forest = CompiledForest(trees: trees.trees, mapper: trees.mapper)
+        } else {
+            forest = nil
+        }
     }
 
-    /// Scores a batch. `rows[i][k]` is the raw value of `model.encoder.columns[k]` for lead i.
+    /// Scores a batch of raw rows. `rows[i][k]` is the raw value of `model.encoder.columns[k]`
+    /// for lead i.
     public func score(rows: [[String]], lines: [Int], issues: inout EncodingIssues) -> [ScoredLead] {
         let encoder = model.encoder
         var x = Matrix(rows: rows.count, columns: encoder.width)
@@ -46,9 +54,21 @@ public struct LeadScorer: Sendable {
             encoder.encodeRow(values, line: lines[i], into: &buffer, issues: &issues)
             for j in 0..<encoder.width { x[i, j] = buffer[j] }
         }
+        return score(x, raw: rows)
+    }
+
+    /// Margins of an encoded batch (n × encoder width).
+    public func margins(_ x: Matrix) -> [Double] {
+        if case let .gbdt(trees) = model.predictor, let forest { return trees.rawScores(x, forest: forest) }
+        return model.predictor.classifier.rawScores(x)
+    }
+
+    /// Scores an encoded batch. `raw[i]` holds lead i's raw feature values, used to show the
+    /// values behind its reasons: needed only when `reasonsPerSide > 0`.
+    public func score(_ x: Matrix, raw: [[String]]) -> [ScoredLead] {
+        let margins = self.margins(x)
         let classifier = model.predictor.classifier
-        let margins = classifier.rawScores(x)
-        let n = rows.count, width = encoder.width
+        let n = x.rows, width = x.columns
         var result = [ScoredLead](repeating: ScoredLead(probability: 0, score: 0, tier: .cold, reasons: []), count: n)
         // Reasons (TreeSHAP for trees) cost far more than the margins: both cores share them.
         let parts = reasonsPerSide > 0 && n >= 256 ? 2 : 1
@@ -62,7 +82,7 @@ public struct LeadScorer: Sendable {
                     var reasons: [Reason] = []
                     if reasonsPerSide > 0 {
                         for j in 0..<width { buffer[j] = x[i, j] }
-                        reasons = self.reasons(row: buffer, raw: rows[i], classifier: classifier)
+                        reasons = self.reasons(row: buffer, raw: raw[i], classifier: classifier)
                     }
                     base.value[i] = ScoredLead(probability: p, score: Int((p * 100).rounded()), tier: tiers.tier(p), reasons: reasons)
                 }

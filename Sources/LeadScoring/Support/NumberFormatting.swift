@@ -4,20 +4,38 @@ public enum NumberFormatting {
     /// `x` with exactly `digits` decimals (half away from zero), e.g. `fixed(0.1391, 4)` =
     /// "0.1391". Non-finite values print as "nan", "inf", "-inf".
     public static func fixed(_ x: Double, _ digits: Int, plusSign: Bool = false) -> String {
-        guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+        var bytes: [UInt8] = []
+        appendFixed(x, digits, plusSign: plusSign, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// As `fixed`, appended to a byte buffer (the bulk-scoring writer's path).
+    public static func appendFixed(_ x: Double, _ digits: Int, plusSign: Bool = false, to out: inout [UInt8]) {
+        guard x.isFinite else { out.append(contentsOf: (x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf")).utf8); return }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let scaled = (abs(x) * scale).rounded()
-        guard scaled < 9e15 else { return String(x) }
+        guard scaled < 9e15 else { out.append(contentsOf: String(x).utf8); return }
         let units = Int(scaled)
-        let negative = x < 0 && units != 0
-        var out = negative ? "-" : (plusSign ? "+" : "")
-        let whole = units / Int(scale)
-        out += String(whole)
+        if x < 0 && units != 0 { out.append(UInt8(ascii: "-")) } else if plusSign { out.append(UInt8(ascii: "+")) }
+        appendInteger(units / Int(scale), to: &out)
         if digits > 0 {
-            let fraction = String(units % Int(scale))
-            out += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+            out.append(UInt8(ascii: "."))
+            var fraction = units % Int(scale)
+            let start = out.count
+            for _ in 0..<digits { out.append(0) }
+            for k in stride(from: start + digits - 1, through: start, by: -1) {
+                out[k] = UInt8(truncatingIfNeeded: 0x30 + fraction % 10)
+                fraction /= 10
+            }
         }
-        return out
+    }
+
+    /// Decimal digits of a non-negative integer, appended.
+    public static func appendInteger(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")); appendInteger(-value, to: &out); return }
+        if value < 10 { out.append(UInt8(truncatingIfNeeded: 0x30 + value)); return }
+        appendInteger(value / 10, to: &out)
+        out.append(UInt8(truncatingIfNeeded: 0x30 + value % 10))
     }
 }

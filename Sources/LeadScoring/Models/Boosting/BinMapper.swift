@@ -99,27 +99,81 @@ public struct BinMapper: Codable, Equatable, Sendable {
     }
 
     /// Row-major bins: `bins[r * F + f]`. Row-major keeps one row's bins in one cache line for
-    /// histogram building.
-    public func binRows(_ x: Matrix, threads: Int = 2) -> [UInt8] {
-        let n = x.rows, nf = features.count
-        var bins = [UInt8](repeating: 0, count: n * nf)
-        let parts = n >= 50_000 ? max(1, threads) : 1
-        let chunk = (n + parts - 1) / parts
+    /// histogram building and prediction. Numeric values are placed by a branch-free binary
+    /// search over the feature's upper bounds (the same answer as `FeatureBins.bin`).
+    ///
+    /// With `groups` g > 1 the rows are interleaved in groups of g for `CompiledForest`: bin
+    /// (r, f) is at `(r / g) · F · g + f · g + r mod g`, so one feature's bins of a group's rows
+    /// are adjacent; the row count is padded to a multiple of g with bin 0.
+    public func binRows(_ x: Matrix, threads: Int = 2, groups: Int = 1) -> [UInt8] {
+        let n = x.rows, nf = features.count, g = groups
+        let padded = (n + g - 1) / g * g
+        var bins = [UInt8](repeating: 0, count: padded * nf)
+        let parts = n >= 4096 ? max(1, threads) : 1
+        // Chunks of whole groups, so no two threads write one group (or one cache line).
+        let chunk = ((n + parts - 1) / parts + g - 1) / g * g
         bins.withUnsafeMutableBufferPointer { b in
-            x.storage.withUnsafeBufferPointer { xs in
-                let out = UncheckedSendable(b.baseAddress!), input = UncheckedSendable(xs.baseAddress!)
-                // Rows split across threads: each writes whole rows, so no cache line is shared.
-                parallelFor(parts: parts) { t in
-                    let lo = t * chunk, hi = min(n, lo + chunk)
-                    guard lo < hi else { return }
-                    for f in 0..<nf {
-                        let fb = features[f]
-                        let column = input.value + f * n
-                        for r in lo..<hi { out.value[r &* nf &+ f] = UInt8(truncatingIfNeeded: fb.bin(column[r])) }
-                    }
-                }
+            let out = UncheckedSendable(b.baseAddress!)
+            parallelFor(parts: parts) { t in
+                let lo = t * chunk, hi = min(n, lo + chunk)
+                guard lo < hi else { return }
+                bin(x, rows: lo..<hi, groups: g, into: out.value + lo * nf)
             }
         }
         return bins
+    }
+
+    /// Bins rows `rows` of `x` into `out` (laid out as by `binRows`, its first row being
+    /// `rows.lowerBound`, which starts a group), on the calling thread.
+    public func bin(_ x: Matrix, rows: Range<Int>, groups g: Int, into out: UnsafeMutablePointer<UInt8>) {
+        let n = x.rows, nf = features.count, lo = rows.lowerBound, hi = rows.upperBound
+        // All upper bounds back to back, so the search reads one flat array.
+        var flat: [Double] = []
+        var start: [Int] = []
+        for fb in features { start.append(flat.count); flat += fb.upperBounds }
+        @inline(__always) func index(_ r: Int, _ f: Int) -> Int {
+            let q = r &- lo
+            return g == 1 ? q &* nf &+ f : (q / g) &* (nf &* g) &+ f &* g &+ q % g
+        }
+        x.storage.withUnsafeBufferPointer { xs in
+            flat.withUnsafeBufferPointer { fl in
+                        for f in 0..<nf {
+                            let fb = features[f]
+                            let column = xs.baseAddress! + f * n
+                            let missing = UInt8(truncatingIfNeeded: fb.missingBin)
+                            if fb.categorical || fb.upperBounds.isEmpty {
+                                for r in lo..<hi { out[index(r, f)] = UInt8(truncatingIfNeeded: fb.bin(column[r])) }
+                                continue
+                            }
+                            let bounds = fl.baseAddress! + start[f]
+                            let m = fb.upperBounds.count
+                            // Branch-free: bound < v ⇔ the sign bit of bound − v (the last bound,
+                            // +∞, is never read), spread to a mask over `half`. Four rows at a time
+                            // so that their searches' loads overlap.
+                            @inline(__always) func below(_ bound: Double, _ v: Double) -> Int {
+                                0 &- Int(bitPattern: UInt((bound - v).bitPattern >> 63))
+                            }
+                            var r = lo
+                            while r + 4 <= hi {
+                                let v0 = column[r], v1 = column[r + 1], v2 = column[r + 2], v3 = column[r + 3]
+                                var b0 = 0, b1 = 0, b2 = 0, b3 = 0, length = m
+                                while length > 1 {
+                                    let half = length >> 1
+                                    b0 &+= half & below(bounds[b0 &+ half &- 1], v0)
+                                    b1 &+= half & below(bounds[b1 &+ half &- 1], v1)
+                                    b2 &+= half & below(bounds[b2 &+ half &- 1], v2)
+                                    b3 &+= half & below(bounds[b3 &+ half &- 1], v3)
+                                    length -= half
+                                }
+                                out[index(r, f)] = v0.isNaN ? missing : UInt8(truncatingIfNeeded: b0)
+                                out[index(r + 1, f)] = v1.isNaN ? missing : UInt8(truncatingIfNeeded: b1)
+                                out[index(r + 2, f)] = v2.isNaN ? missing : UInt8(truncatingIfNeeded: b2)
+                                out[index(r + 3, f)] = v3.isNaN ? missing : UInt8(truncatingIfNeeded: b3)
+                                r += 4
+                            }
+                            for r in r..<hi { out[index(r, f)] = UInt8(truncatingIfNeeded: fb.bin(column[r])) }
+                        }
+            }
+        }
     }
 }

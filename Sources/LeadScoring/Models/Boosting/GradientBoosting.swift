@@ -121,27 +121,33 @@ public struct BoostedTrees: Classifier, Equatable {
     /// Validation log loss after each round, when there was a validation set.
     public var validationLoss: [Double]
 
-    /// Margins for the rows of `x` (raw values), on both cores.
+    /// Margins for the rows of `x` (raw values), on both cores: the rows are binned as in
+    /// training, then walked through the compiled forest.
     public func rawScores(_ x: Matrix) -> [Double] {
-        let n = x.rows, nf = x.columns
+        rawScores(x, forest: CompiledForest(trees: trees, mapper: mapper))
+    }
+
+    /// As `rawScores(_:)` with a forest compiled once by the caller (batch scoring). Each
+    /// thread bins a block of rows and walks it at once, while the bins are still in cache.
+    public func rawScores(_ x: Matrix, forest: CompiledForest) -> [Double] {
+        let n = x.rows, nf = x.columns, lanes = CompiledForest.lanes
         var z = [Double](repeating: baseScore, count: n)
         guard n > 0 else { return z }
-        let parts = n >= 4096 ? max(1, settings.threads) : 1
-        let chunk = (n + parts - 1) / parts
+        let parts = n >= 2048 ? max(1, settings.threads) : 1
+        // Chunks and blocks of whole lane groups.
+        let chunk = ((n + parts - 1) / parts + lanes - 1) / lanes * lanes
+        let block = 2048
         z.withUnsafeMutableBufferPointer { zp in
-            let zBase = zp.baseAddress!
-            x.storage.withUnsafeBufferPointer { xs in
-                parallelFor(parts: parts) { t in
-                    var row = [Double](repeating: 0, count: nf)
-                    let lo = t * chunk, hi = min(n, lo + chunk)
-                    guard lo < hi else { return }
-                    row.withUnsafeMutableBufferPointer { rp in
-                        for i in lo..<hi {
-                            for f in 0..<nf { rp[f] = xs[f * n + i] }
-                            var s = 0.0
-                            for tree in trees { s += tree.predict(raw: rp.baseAddress!, bins: mapper) }
-                            zBase[i] += s
-                        }
+            let out = UncheckedSendable(zp.baseAddress!)
+            parallelFor(parts: parts) { t in
+                let lo = t * chunk, hi = min(n, lo + chunk)
+                guard lo < hi else { return }
+                var bins = [UInt8](repeating: 0, count: block * nf)
+                bins.withUnsafeMutableBufferPointer { b in
+                    for start in stride(from: lo, to: hi, by: block) {
+                        let rows = start..<min(hi, start + block)
+                        mapper.bin(x, rows: rows, groups: lanes, into: b.baseAddress!)
+                        forest.addMargins(groupedBins: b.baseAddress!, rows: rows.count, features: nf, into: out.value + start)
                     }
                 }
             }
