@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import LeadScoring
-import LinearAlgebra
 
 struct Predict: LeadScoreCommand {
     static let configuration = CommandConfiguration(
@@ -69,47 +68,41 @@ struct Predict: LeadScoreCommand {
         let output = try AtomicFile(path: out)
         let writer = ScoreWriter(json: json, keepNames: keepColumns.map { header[$0] }, addLine: addLine, withReasons: reasons > 0)
         try output.write(writer.header())
-        // Rows are encoded straight from the record's bytes into the batch matrix; strings are
-        // made only for the kept columns (and, with reasons, the feature values they show).
+        // Records are gathered as bytes, then encoded on both cores straight from the bytes;
+        // strings are made only for the kept columns (and, with reasons, the feature values
+        // the reasons show).
         let batchSize = 16_384
-        var x = Matrix(rows: batchSize, columns: encoder.width)
-        var row = [Double](repeating: 0, count: encoder.width)
+        var batch = RecordBatch(width: header.count)
         var record = RawRecord()
         var issues = EncodingIssues()
-        var raw: [[String]] = [], kept: [[String]] = [], lines: [Int] = []
-        var count = 0, inBatch = 0
+        var count = 0
         var tierCounts: [Tier: Int] = [:]
-        var timing = (read: 0.0, score: 0.0, write: 0.0)
+        var timing = (read: 0.0, encode: 0.0, score: 0.0, write: 0.0)
         var clock = Date()
         func lap() -> Double { let now = Date(); defer { clock = now }; return now.timeIntervalSince(clock) }
         var text: [UInt8] = []
         func flush() throws {
-            guard inBatch > 0 else { return }
+            guard batch.count > 0 else { return }
             timing.read += lap()
-            let batch = inBatch == batchSize ? x : Matrix(rows: inBatch, columns: encoder.width,
-                                                          columnMajor: (0..<encoder.width).flatMap { j in x.storage[(j * batchSize)..<(j * batchSize + inBatch)] })
-            let scored = scorer.score(batch, raw: raw)
+            let x = encoder.encode(batch: batch, fields: featureIndex, issues: &issues)
+            let raw = reasons > 0 ? (0..<batch.count).map { r in featureIndex.map { batch.string(row: r, field: $0) } } : []
+            timing.encode += lap()
+            let scored = scorer.score(x, raw: raw)
             timing.score += lap()
             text.removeAll(keepingCapacity: true)
             for (i, lead) in scored.enumerated() {
-                writer.append(kept: kept[i], line: lines[i], lead: lead, to: &text)
+                writer.append(kept: keepColumns.map { batch.string(row: i, field: $0) }, line: batch.lines[i], lead: lead, to: &text)
                 tierCounts[lead.tier, default: 0] += 1
             }
             try output.write(bytes: text)
             timing.write += lap()
-            count += inBatch
-            if count % 200_000 < inBatch { Console.note("scored \(grouped(count)) leads (\(elapsed(start)))") }
-            inBatch = 0
-            raw.removeAll(keepingCapacity: true); kept.removeAll(keepingCapacity: true); lines.removeAll(keepingCapacity: true)
+            count += batch.count
+            if count % 200_000 < batch.count { Console.note("scored \(grouped(count)) leads (\(elapsed(start)))") }
+            batch.removeAll()
         }
         while try reader.next(into: &record) {
-            row.withUnsafeMutableBufferPointer { encoder.encodeRow(record, fields: featureIndex, into: $0.baseAddress!, issues: &issues) }
-            for j in 0..<encoder.width { x.storage[inBatch + j * batchSize] = row[j] }
-            if reasons > 0 { raw.append(featureIndex.map(record.string)) }
-            kept.append(keepColumns.map(record.string))
-            lines.append(record.line)
-            inBatch += 1
-            if inBatch == batchSize { try flush() }
+            batch.append(record)
+            if batch.count == batchSize { try flush() }
         }
         try flush()
         try output.commit()
@@ -118,8 +111,9 @@ struct Predict: LeadScoreCommand {
         let summary = Tier.allCases.reversed().map { "\($0.rawValue) \(grouped(tierCounts[$0] ?? 0))" }.joined(separator: ", ")
         Console.note("Scored \(grouped(count)) leads from \(data) into \(out): \(summary) (\(elapsed(start)))")
         let perSecond = timing.score > 0 ? Double(count) / timing.score : 0
-        Console.note("  read and encode \(NumberFormatting.fixed(timing.read, 2)) s, score \(NumberFormatting.fixed(timing.score, 2)) s " +
-                     "(\(grouped(Int(perSecond))) leads/s), write \(NumberFormatting.fixed(timing.write, 2)) s")
+        func seconds(_ t: Double) -> String { NumberFormatting.fixed(t, 2) + " s" }
+        Console.note("  read \(seconds(timing.read)), encode \(seconds(timing.encode)), score \(seconds(timing.score)) " +
+                     "(\(grouped(Int(perSecond))) leads/s), write \(seconds(timing.write))")
     }
 }
 

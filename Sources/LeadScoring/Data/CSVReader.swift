@@ -241,3 +241,40 @@ public final class CSVReader {
         if !closed { fclose(file); closed = true }
     }
 }
+
+/// Many records held as bytes, one after another, for bulk work on several threads: the
+/// reader fills it on one thread, then rows are encoded in parallel straight from the bytes.
+public struct RecordBatch {
+    public private(set) var bytes: [UInt8] = []
+    /// `ends[r * width + k]`: end of field k of row r in `bytes`.
+    public private(set) var ends: [Int] = []
+    public private(set) var lines: [Int] = []
+    public let width: Int
+
+    public init(width: Int) { self.width = width }
+
+    public var count: Int { lines.count }
+
+    public mutating func append(_ record: RawRecord) {
+        let base = bytes.count
+        bytes.append(contentsOf: record.bytes)
+        for k in 0..<width { ends.append(base + record.ends[k]) }
+        lines.append(record.line)
+    }
+
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        lines.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    public func range(row r: Int, field k: Int) -> Range<Int> {
+        let i = r * width + k
+        return (i == 0 ? 0 : ends[i - 1])..<ends[i]
+    }
+
+    public func string(row r: Int, field k: Int) -> String {
+        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range(row: r, field: k)]), as: UTF8.self) }
+    }
+}

@@ -230,6 +230,7 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
         let chunk = (n + parts - 1) / parts
         var partIssues = [EncodingIssues](repeating: EncodingIssues(), count: parts)
         let width = self.width
+        let plan = EncodingPlan(self)
         m.storage.withUnsafeMutableBufferPointer { storage in
             let base = UncheckedSendable(storage.baseAddress!)
             partIssues.withUnsafeMutableBufferPointer { issuesBuffer in
@@ -237,13 +238,16 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                 parallelFor(parts: parts) { t in
                     let lo = t * chunk, hi = min(n, lo + chunk)
                     guard lo < hi else { return }
-                    var values = [String](repeating: "", count: indices.count)
                     var out = [Double](repeating: 0, count: width)
-                    for i in lo..<hi {
-                        let r = rows[i]
-                        for (k, c) in indices.enumerated() { values[k] = c.map { table.columns[$0][r] } ?? "" }
-                        encodeRow(values, line: table.lines[r], into: &out, issues: &issueBase.value[t])
-                        for j in 0..<width { base.value[i &+ j &* n] = out[j] }
+                    out.withUnsafeMutableBufferPointer { o in
+                        for i in lo..<hi {
+                            let r = rows[i]
+                            for (k, c) in indices.enumerated() {
+                                var value = c.map { table.columns[$0][r] } ?? ""
+                                value.withUTF8 { plan.encode(column: k, raw: $0, line: table.lines[r], into: o.baseAddress!, issues: &issueBase.value[t]) }
+                            }
+                            for j in 0..<width { base.value[i &+ j &* n] = o[j] }
+                        }
                     }
                 }
             }
@@ -254,66 +258,50 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
 
     /// Encodes one lead. `values[k]` is the raw text of `columns[k]`.
     public func encodeRow(_ values: [String], line: Int, into out: inout [Double], issues: inout EncodingIssues) {
+        let plan = EncodingPlan(self)
         out.withUnsafeMutableBufferPointer { o in
             for k in columns.indices {
                 var raw = values[k]
-                raw.withUTF8 { encode(column: k, raw: $0, line: line, into: o.baseAddress!, issues: &issues) }
+                raw.withUTF8 { plan.encode(column: k, raw: $0, line: line, into: o.baseAddress!, issues: &issues) }
             }
         }
     }
 
-    /// Encodes one lead straight from the bytes of a CSV record: `fields[k]` is the record's
-    /// field for `columns[k]`. `out` receives `width` values.
-    public func encodeRow(_ record: RawRecord, fields: [Int], into out: UnsafeMutablePointer<Double>, issues: inout EncodingIssues) {
-        record.bytes.withUnsafeBufferPointer { bytes in
-            for k in columns.indices {
-                let r = record.range(fields[k])
-                encode(column: k, raw: UnsafeBufferPointer(rebasing: bytes[r]), line: record.line, into: out, issues: &issues)
-            }
-        }
-    }
-
-    /// Encodes the raw bytes of column k's value into `out[offset..<offset + width]`.
-    @inline(__always)
-    func encode(column k: Int, raw: UnsafeBufferPointer<UInt8>, line: Int, into out: UnsafeMutablePointer<Double>,
-                issues: inout EncodingIssues) {
-        let column = columns[k]
-        let o = column.offset
-        func text() -> String { Values.trim(String(decoding: raw, as: UTF8.self)) }
-        switch column.encoding {
-        case let .numeric(e), let .boolean(e):
-            // A number is tried first: no missing token parses as one.
-            var v: Double? = nil
-            if case .boolean = column.encoding {
-                if !missingTokens.isMissing(raw) { v = Values.boolean(text()).map { $0 ? 1 : 0 } }
-            } else {
-                v = Values.parseNumber(raw)
-            }
-            if v == nil, !missingTokens.isMissing(raw) { issues.record(column: column.name, line: line, value: text()) }
-            out[o] = ((v ?? e.fill) - e.mean) / e.scale
-            if e.missingIndicator { out[o + 1] = v == nil ? 1 : 0 }
-        case let .raw(e):
-            if e.kind == .numeric, let d = Values.parseNumber(raw) { out[o] = d; return }
-            if e.kind == .categorical, let code = e.position[text()] { out[o] = Double(code); return }
-            if missingTokens.isMissing(raw) { out[o] = .nan; return }
-            switch e.kind {
-            case .categorical:
-                out[o] = Double(e.levels.count)
-            case .boolean:
-                if let b = Values.boolean(text()) { out[o] = b ? 1 : 0 } else {
-                    out[o] = .nan; issues.record(column: column.name, line: line, value: text())
-                }
-            default:
-                if let d = Values.parseNumber(raw) { out[o] = d } else {
-                    out[o] = .nan; issues.record(column: column.name, line: line, value: text())
+    /// Encodes a batch of CSV records straight from their bytes into an n × width matrix, on
+    /// `threads` threads (each fills its own rows). `fields[k]` is the record field holding
+    /// `columns[k]`.
+    public func encode(batch: RecordBatch, fields: [Int], threads: Int = 2, issues: inout EncodingIssues) -> Matrix {
+        let n = batch.count, width = self.width
+        var m = Matrix(rows: n, columns: width)
+        let parts = n >= 1024 ? max(1, threads) : 1
+        let chunk = (n + parts - 1) / parts
+        var partIssues = [EncodingIssues](repeating: EncodingIssues(), count: parts)
+        let plan = EncodingPlan(self)
+        m.storage.withUnsafeMutableBufferPointer { storage in
+            let base = UncheckedSendable(storage.baseAddress!)
+            partIssues.withUnsafeMutableBufferPointer { issuesBuffer in
+                let issueBase = UncheckedSendable(issuesBuffer.baseAddress!)
+                batch.bytes.withUnsafeBufferPointer { bytes in
+                    parallelFor(parts: parts) { t in
+                        let lo = t * chunk, hi = min(n, lo + chunk)
+                        guard lo < hi else { return }
+                        var out = [Double](repeating: 0, count: width)
+                        out.withUnsafeMutableBufferPointer { o in
+                            for i in lo..<hi {
+                                for k in columns.indices {
+                                    let r = batch.range(row: i, field: fields[k])
+                                    plan.encode(column: k, raw: UnsafeBufferPointer(rebasing: bytes[r]), line: batch.lines[i],
+                                           into: o.baseAddress!, issues: &issueBase.value[t])
+                                }
+                                for j in 0..<width { base.value[i &+ j &* n] = o[j] }
+                            }
+                        }
+                    }
                 }
             }
-        case let .categorical(e):
-            for j in 0..<column.width { out[o + j] = 0 }
-            let key = missingTokens.isMissing(raw) ? CategoricalEncoding.missingLevel : text()
-            if let j = e.position[key] { out[o + j] = 1 }
-            else if e.hasOther { out[o + e.levels.count] = 1 }
         }
+        for p in partIssues { issues.merge(p) }
+        return m
     }
 
     /// Per encoded feature: the number of category codes for raw categorical features, else nil.
