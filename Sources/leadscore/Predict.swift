@@ -73,7 +73,6 @@ struct Predict: LeadScoreCommand {
         // the reasons show).
         let batchSize = 16_384
         var batch = RecordBatch(width: header.count)
-        var record = RawRecord()
         var issues = EncodingIssues()
         var count = 0
         var tierCounts: [Tier: Int] = [:]
@@ -100,8 +99,7 @@ struct Predict: LeadScoreCommand {
             if count % 200_000 < batch.count { Console.note("scored \(grouped(count)) leads (\(elapsed(start)))") }
             batch.removeAll()
         }
-        while try reader.next(into: &record) {
-            batch.append(record)
+        while try reader.next(appendingTo: &batch) {
             if batch.count == batchSize { try flush() }
         }
         try flush()

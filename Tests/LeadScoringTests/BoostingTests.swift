@@ -162,6 +162,24 @@ final class BoostingTests: XCTestCase {
         }
     }
 
+    /// Trees are stored column by column (format 2) and format-1 files, with node objects,
+    /// still read; a broken child link is an error, not a crash.
+    func testTreeCodingRoundTripsAndReadsFormatOne() throws {
+        let leaf = TreeNode.leaf(value: 0.25, count: 3)
+        var root = TreeNode.leaf(value: 0, count: 7)
+        root.feature = 1; root.left = 1; root.right = 2; root.thresholdBin = 4; root.threshold = 2.5; root.gain = 1.5
+        var categorical = root
+        categorical.feature = 0; categorical.categories = [0b1010, 0, 0, 1]
+        let tree = Tree(nodes: [categorical, leaf, TreeNode.leaf(value: -0.5, count: 4)])
+        let data = try JSONEncoder().encode(tree)
+        XCTAssertEqual(try JSONDecoder().decode(Tree.self, from: data), tree)
+        let formatOne = "{\"nodes\": " + String(decoding: try JSONEncoder().encode(tree.nodes), as: UTF8.self) + "}"
+        XCTAssertEqual(try JSONDecoder().decode(Tree.self, from: Data(formatOne.utf8)), tree)
+        var broken = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        broken["left"] = [0, -1, -1]
+        XCTAssertThrowsError(try JSONDecoder().decode(Tree.self, from: JSONSerialization.data(withJSONObject: broken)))
+    }
+
     // MARK: - TreeSHAP
 
     /// For every lead, the contributions plus the expected value equal the raw margin.

@@ -99,4 +99,25 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(records.map(\.fields), [["1", "2"], ["3", "4"]])
         XCTAssertEqual(records.map(\.line), [2, 4])
     }
+
+    /// Records parsed onto the end of a batch read the same as one at a time, and the batch
+    /// keeps the trailing-comma rule and the ragged-row error.
+    func testBatchReadingMatchesRecordReading() throws {
+        let path = writeTemp("a,b,\n1,\"x,\"\"y\"\"\",\n\n3,\"multi\nline\"\r\n5,6\n")
+        let (header, records) = try readAll(path)
+        let reader = try CSVReader(path: path)
+        var batch = RecordBatch(width: header.count)
+        while try reader.next(appendingTo: &batch) {}
+        XCTAssertEqual(batch.count, records.count)
+        for (r, record) in records.enumerated() {
+            XCTAssertEqual((0..<header.count).map { batch.string(row: r, field: $0) }, record.fields)
+            XCTAssertEqual(batch.lines[r], record.line)
+        }
+        let ragged = try CSVReader(path: writeTemp("a,b\n1,2\n3\n"))
+        var other = RecordBatch(width: 2)
+        XCTAssertTrue(try ragged.next(appendingTo: &other))
+        XCTAssertThrowsError(try ragged.next(appendingTo: &other)) { error in
+            XCTAssertEqual(error as? DataError, .raggedRow(file: ragged.path, line: 3, expected: 2, found: 1))
+        }
+    }
 }

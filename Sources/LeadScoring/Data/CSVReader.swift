@@ -139,11 +139,15 @@ public final class CSVReader {
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
     /// Reads one record without checking its width; false at end of file.
-    private func readRecord(into record: inout RawRecord) throws -> Bool {
+    /// With `appending`, the record's fields are added after those already in `record` (a
+    /// batch of records in one buffer) instead of replacing them.
+    fileprivate func readRecord(into record: inout RawRecord, appending: Bool = false) throws -> Bool {
         let quote = UInt8(ascii: "\""), cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
         let delimiter = self.delimiter
-        record.bytes.removeAll(keepingCapacity: true)
-        record.ends.removeAll(keepingCapacity: true)
+        if !appending {
+            record.bytes.removeAll(keepingCapacity: true)
+            record.ends.removeAll(keepingCapacity: true)
+        }
         // Line ends left over from the previous record, and blank lines between records.
         while true {
             if position >= bufferCount && !fill() { return false }
@@ -156,7 +160,7 @@ public final class CSVReader {
         record.line = line
         var state = State.fieldStart
         var fieldWasQuoted = false
-        var fieldStart = 0  // offset of the current field in record.bytes
+        var fieldStart = record.bytes.count  // offset of the current field in record.bytes
         while true {
             if position >= bufferCount && !fill() {
                 // End of file ends the record.
@@ -243,38 +247,46 @@ public final class CSVReader {
 }
 
 /// Many records held as bytes, one after another, for bulk work on several threads: the
-/// reader fills it on one thread, then rows are encoded in parallel straight from the bytes.
+/// reader parses straight into it on one thread, then rows are encoded in parallel from the
+/// bytes.
 public struct RecordBatch {
-    public private(set) var bytes: [UInt8] = []
-    /// `ends[r * width + k]`: end of field k of row r in `bytes`.
-    public private(set) var ends: [Int] = []
-    public private(set) var lines: [Int] = []
+    /// Every record's fields back to back: field k of row r ends at `fields.ends[r * width + k]`.
+    fileprivate(set) var fields = RawRecord()
+    public fileprivate(set) var lines: [Int] = []
     public let width: Int
 
     public init(width: Int) { self.width = width }
 
     public var count: Int { lines.count }
-
-    public mutating func append(_ record: RawRecord) {
-        let base = bytes.count
-        bytes.append(contentsOf: record.bytes)
-        for k in 0..<width { ends.append(base + record.ends[k]) }
-        lines.append(record.line)
-    }
+    public var bytes: [UInt8] { fields.bytes }
 
     public mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
+        fields.bytes.removeAll(keepingCapacity: true)
+        fields.ends.removeAll(keepingCapacity: true)
         lines.removeAll(keepingCapacity: true)
     }
 
     @inline(__always)
-    public func range(row r: Int, field k: Int) -> Range<Int> {
-        let i = r * width + k
-        return (i == 0 ? 0 : ends[i - 1])..<ends[i]
-    }
+    public func range(row r: Int, field k: Int) -> Range<Int> { fields.range(r * width + k) }
 
-    public func string(row r: Int, field k: Int) -> String {
-        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range(row: r, field: k)]), as: UTF8.self) }
+    public func string(row r: Int, field k: Int) -> String { fields.string(r * width + k) }
+}
+
+extension CSVReader {
+    /// Parses the next data record onto the end of `batch`, checked against the header's
+    /// width; false at the end.
+    public func next(appendingTo batch: inout RecordBatch) throws -> Bool {
+        let before = batch.fields.count
+        guard try readRecord(into: &batch.fields, appending: true) else { return false }
+        let found = batch.fields.count - before
+        if found != header.count {
+            if found == header.count - 1, header.last == "" {
+                batch.fields.ends.append(batch.fields.bytes.count)
+            } else {
+                throw DataError.raggedRow(file: path, line: batch.fields.line, expected: header.count, found: found)
+            }
+        }
+        batch.lines.append(batch.fields.line)
+        return true
     }
 }

@@ -70,8 +70,9 @@ public struct TrainingMetadata: Codable, Equatable, Sendable {
 
 /// A self-describing, versioned model file: everything needed to score a raw CSV row.
 public struct LeadModel: Codable, Sendable, Equatable {
-    /// Bumped when the file layout changes; readers refuse newer versions.
-    public static let currentFormatVersion = 1
+    /// Bumped when the file layout changes; readers refuse newer versions and read older ones.
+    /// 1: trees as arrays of node objects. 2: trees column by column (`Tree`'s coding).
+    public static let currentFormatVersion = 2
 
     public var formatVersion: Int
     public var schema: Schema
