@@ -4,14 +4,17 @@ Every measured program runs as its own process under GNU time (wall seconds, pea
 Fit seconds: leadscore's `finalFit` phase from `train --json` (encode + bin + fit on the whole
 training file, as a peer's fit), the peers' `fit()` timed in-process. Also reported: leadscore's
 whole `train` command (read, infer, leak check, holdout fit, refit), the user's real wait.
-Predict rows/s: leadscore `predict` CSV to CSV (whole process); peers predict_proba in memory
-on an already-read frame, and LightGBM's read_csv + predict + to_csv as the CSV-to-CSV peer.
+Predict rows/s, in memory: leadscore's `score` phase of `predict` (rows already read and
+encoded: binning, the trees, probabilities and tiers, as printed by predict), the peers'
+predict_proba on a frame already read. CSV to CSV: leadscore's `predict --reasons 0` as a whole
+process and from reading to writing (its phase times: model already loaded), against LightGBM's
+read_csv + predict + to_csv timed in-process (its model already in memory).
 
 Split: rows whose id number is divisible by 5 are the test set.
 Usage: python scripts/benchmark.py [--quick]  (--quick: sample and X Education only)
 Writes benchmarks/benchmark-DATE.json and benchmarks/latest.json.
 """
-import datetime, json, os, platform, subprocess, sys, tempfile, time
+import datetime, json, os, platform, re, subprocess, sys, tempfile, time
 import numpy as np
 import pandas as pd
 
@@ -109,13 +112,18 @@ print(json.dumps(result))
 '''
 
 
+LAST_STDERR = [""]
+
+
 def run(cmd):
-    """(stdout, wall seconds, peak RSS MiB) of a child run under GNU time."""
+    """(stdout, wall seconds, peak RSS MiB) of a child run under GNU time; its stderr is kept in
+    LAST_STDERR[0]."""
     start = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M"] + cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    LAST_STDERR[0] = proc.stderr
     rss = [l for l in proc.stderr.splitlines() if l.startswith("MAXRSS ")][-1].split()[1]
     return proc.stdout, wall, int(rss) / 1024
 
@@ -162,6 +170,9 @@ def bench(name, path, id_column, target, drop, trees, lr, leaves, peers):
         timings = json.loads(summary)["timings"]
         ev = json.loads(run([LS, "evaluate", "--model", out, "--data", test, "--json"])[0])
         _, pred_wall, pred_rss = run([LS, "predict", "--model", out, "--data", test, "--out", test + ".ls.csv", "--reasons", "0"])
+        # predict's phase line: "read 0.18 s, encode 0.13 s, score 0.23 s (864,559 leads/s), write 0.08 s".
+        phases = dict(re.findall(r"(read|encode|score|write) ([0-9.]+) s", LAST_STDERR[0]))
+        phases = {k: float(v) for k, v in phases.items()}
         # Reasons (TreeSHAP for trees) on at most 20,000 leads: enough for a steady rate.
         head = test + ".head.csv"
         with open(test) as src, open(head, "w") as dst:
@@ -171,7 +182,9 @@ def bench(name, path, id_column, target, drop, trees, lr, leaves, peers):
         reasons_rows = min(n_test, 20000)
         _, reasons_wall, _ = run([LS, "predict", "--model", out, "--data", head, "--out", test + ".ls.csv"])
         rows.append({"tool": "leadscore", "model": model, "fit_seconds": timings["finalFit"], "train_command_seconds": wall,
-                     "peak_rss_mib": rss, "predict_rows_per_s": n_test / pred_wall,
+                     "peak_rss_mib": rss, "predict_rows_per_s": n_test / max(phases["score"], 1e-9),
+                     "predict_phases_seconds": phases, "csv_to_csv_process_rows_per_s": n_test / pred_wall,
+                     "csv_to_csv_rows_per_s": n_test / max(sum(phases.values()), 1e-9),
                      "predict_rows_per_s_with_reasons": reasons_rows / reasons_wall, "predict_peak_rss_mib": pred_rss,
                      "auc": ev["auc"], "log_loss": ev["logLoss"]})
     for tool in peers:
@@ -181,6 +194,20 @@ def bench(name, path, id_column, target, drop, trees, lr, leaves, peers):
                      "process_seconds": wall, **r})
     return {"dataset": name, "train_rows": n_train, "test_rows": n_test,
             "settings": {"trees": trees, "learning_rate": lr, "leaves": leaves}, "runs": rows}
+
+
+def csv_table(results):
+    """CSV to CSV scoring: leadscore's predict (without reasons) against pandas + LightGBM."""
+    lines = ["| dataset | leadscore predict, whole process | leadscore read → write (model loaded) | "
+             "pandas.read_csv + LightGBM + to_csv | leadscore ÷ LightGBM (read → write) |", "|---|---|---|---|---|"]
+    for r in results:
+        ours = next((x for x in r["runs"] if x["tool"] == "leadscore" and x["model"] == "gbdt"), None)
+        peer = next((x for x in r["runs"] if x["tool"] == "lightgbm"), None)
+        if not ours or not peer or "csv_to_csv_rows_per_s" not in peer:
+            continue
+        lines.append(f"| {r['dataset']} | {ours['csv_to_csv_process_rows_per_s']:,.0f} rows/s | {ours['csv_to_csv_rows_per_s']:,.0f} rows/s | "
+                     f"{peer['csv_to_csv_rows_per_s']:,.0f} rows/s | {ours['csv_to_csv_rows_per_s'] / peer['csv_to_csv_rows_per_s']:.2f}× |")
+    return "\n".join(lines)
 
 
 def table(results):
@@ -223,7 +250,7 @@ def main():
         extra["predict_1gb_stream"] = {"file_mib": os.path.getsize(gb) / 2**20, "seconds": s, "rows_per_s": 8e6 / s, "peak_rss_mib": rss}
         for f in (gb, gb + ".scored.csv"):
             os.remove(f)
-    text = table(results)
+    text = table(results) + "\n\n" + csv_table(results)
     print(text)
     for k, v in extra.items():
         print(k, json.dumps(v))
