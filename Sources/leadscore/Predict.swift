@@ -109,7 +109,7 @@ struct Predict: LeadScoreCommand {
         let summary = Tier.allCases.reversed().map { "\($0.rawValue) \(grouped(tierCounts[$0] ?? 0))" }.joined(separator: ", ")
         Console.note("Scored \(grouped(count)) leads from \(data) into \(out): \(summary) (\(elapsed(start)))")
         let perSecond = timing.score > 0 ? Double(count) / timing.score : 0
-        func seconds(_ t: Double) -> String { NumberFormatting.fixed(t, 2) + " s" }
+        func seconds(_ t: Double) -> String { NumberFormatting.fixed(t, 3) + " s" }
         Console.note("  read \(seconds(timing.read)), encode \(seconds(timing.encode)), score \(seconds(timing.score)) " +
                      "(\(grouped(Int(perSecond))) leads/s), write \(seconds(timing.write))")
     }

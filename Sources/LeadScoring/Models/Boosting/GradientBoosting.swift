@@ -81,7 +81,7 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
             // Row sampling: move the drawn rows to the front; the tree grows on them only.
             var count = n
             if rowSample < 1 {
-                count = frame.partition(start: 0, count: n) { _, _ in rng.uniform() < rowSample }
+                count = frame.partitionInPlace(start: 0, count: n) { _, _ in rng.uniform() < rowSample }
             }
             var features = allFeatures
             if columnSample < 1 {
