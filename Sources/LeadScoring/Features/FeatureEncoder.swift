@@ -258,7 +258,11 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
 
     /// Encodes one lead. `values[k]` is the raw text of `columns[k]`.
     public func encodeRow(_ values: [String], line: Int, into out: inout [Double], issues: inout EncodingIssues) {
-        let plan = EncodingPlan(self)
+        encodeRow(values, line: line, plan: EncodingPlan(self), into: &out, issues: &issues)
+    }
+
+    /// As `encodeRow(_:line:into:issues:)` with a plan made once for many rows.
+    func encodeRow(_ values: [String], line: Int, plan: EncodingPlan, into out: inout [Double], issues: inout EncodingIssues) {
         out.withUnsafeMutableBufferPointer { o in
             for k in columns.indices {
                 var raw = values[k]

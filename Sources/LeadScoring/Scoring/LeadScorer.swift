@@ -50,8 +50,9 @@ public struct LeadScorer: Sendable {
         let encoder = model.encoder
         var x = Matrix(rows: rows.count, columns: encoder.width)
         var buffer = [Double](repeating: 0, count: encoder.width)
+        let plan = EncodingPlan(encoder)
         for (i, values) in rows.enumerated() {
-            encoder.encodeRow(values, line: lines[i], into: &buffer, issues: &issues)
+            encoder.encodeRow(values, line: lines[i], plan: plan, into: &buffer, issues: &issues)
             for j in 0..<encoder.width { x[i, j] = buffer[j] }
         }
         return score(x, raw: rows)
