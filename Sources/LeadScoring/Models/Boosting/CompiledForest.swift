@@ -39,7 +39,9 @@ public final class CompiledForest: @unchecked Sendable {
     private let constant: Double
 
     public init(trees: [Tree], mapper: BinMapper) {
-        precondition(MemoryLayout<Node>.stride == 64)
+        // The walk reads fields by byte offset: the layout must be the declared one.
+        precondition(MemoryLayout<Node>.stride == 64 && MemoryLayout<Node>.offset(of: \.rightTarget) == 8
+                     && MemoryLayout<Node>.offset(of: \.rightAdd) == 16 && MemoryLayout<Node>.offset(of: \.mask) == 32)
         var constant = 0.0
         let splitTrees = trees.filter { tree in
             if tree.nodes.count == 1 { constant += tree.nodes[0].value }
