@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }  # peak RSS
 swift build -c release --product leadscore
+swift build -c release --package-path scripts/predict-bench   # in-memory prediction timer
 if [ ! -x scripts/.venv/bin/python ]; then
   python3 -m venv scripts/.venv
 fi
