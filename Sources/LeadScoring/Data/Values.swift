@@ -7,9 +7,13 @@ import Foundation
 public struct MissingTokens: Codable, Equatable, Sendable {
     public static let defaults = ["", "NA", "N/A", "null", "none", "Select", "-"]
     public var tokens: [String]
-    /// Trimmed, lowercased tokens: matched byte-wise (this runs once per cell).
+    /// Trimmed, lowercased tokens: matched byte-wise (this runs once per cell, on two threads
+    /// at once: the ASCII path reads two flat arrays, so it touches no reference counts per
+    /// token).
     private var lowered: Set<String>
-    private var loweredBytes: [[UInt8]]
+    /// The tokens' bytes back to back; token t is `flat[starts[t] ..< starts[t + 1]]`.
+    private var flat: [UInt8]
+    private var starts: [Int]
     private var longest: Int
 
     public init(_ tokens: [String] = MissingTokens.defaults) {
@@ -17,7 +21,10 @@ public struct MissingTokens: Codable, Equatable, Sendable {
         var lowered = Set(tokens.map { Values.trim($0).lowercased() })
         lowered.insert("")
         self.lowered = lowered
-        self.loweredBytes = lowered.map { Array($0.utf8) }
+        var flat: [UInt8] = [], starts = [0]
+        for token in lowered.sorted() { flat += token.utf8; starts.append(flat.count) }
+        self.flat = flat
+        self.starts = starts
         self.longest = lowered.map { $0.utf8.count }.max() ?? 0
     }
 
@@ -48,24 +55,27 @@ public struct MissingTokens: Codable, Equatable, Sendable {
         while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09 { hi -= 1 }
         let n = hi - lo
         if n == 0 { return true }
-        if n > longest { return false }
-        // Byte-wise, ASCII case-insensitive comparison with each token: no hashing, no copies.
-        var nonASCII = false
-        for token in loweredBytes where token.count == n {
-            var equal = true
-            for k in 0..<n {
-                let b = bytes[lo + k]
-                if b >= 0x80 { nonASCII = true }
-                let lower = b >= 0x41 && b <= 0x5A ? b + 32 : b
-                if lower != token[k] { equal = false; break }
-            }
-            if equal { return true }
-        }
-        // Non-ASCII letters need Unicode lowercasing.
-        if nonASCII || (lo..<hi).contains(where: { bytes[$0] >= 0x80 }) {
+        // Non-ASCII letters need Unicode lowercasing, which can shrink a letter's bytes
+        // (the Kelvin sign's 3 to k's 1), never by more than that.
+        if (lo..<hi).contains(where: { bytes[$0] >= 0x80 }) {
+            guard n <= 3 * longest else { return false }
             return lowered.contains(Values.lowercasedTrimmed(String(decoding: bytes, as: UTF8.self)))
         }
-        return false
+        if n > longest { return false }
+        // Byte-wise, ASCII case-insensitive comparison with each token: no hashing, no copies.
+        return flat.withUnsafeBufferPointer { tokens in
+            starts.withUnsafeBufferPointer { starts in
+                for t in 0..<(starts.count - 1) where starts[t + 1] - starts[t] == n {
+                    var equal = true
+                    for k in 0..<n {
+                        let b = bytes[lo + k]
+                        if (b >= 0x41 && b <= 0x5A ? b + 32 : b) != tokens[starts[t] + k] { equal = false; break }
+                    }
+                    if equal { return true }
+                }
+                return false
+            }
+        }
     }
 }
 

@@ -6,7 +6,8 @@ import Foundation
 /// value costs reference counting, and with two threads the counts' cache lines bounce between
 /// the cores (measured: about 100 ns per value). The plan copies what encoding needs into
 /// plain memory: one `Cell` per column, and one open-addressing hash table over the bytes of
-/// every categorical level, so a level is found without making a string.
+/// every categorical level, so a level is found without making a string. Missing values are
+/// `MissingTokens`' byte test.
 final class EncodingPlan: @unchecked Sendable {
     enum Kind: UInt8 { case numeric, boolean, categorical, rawNumeric, rawBoolean, rawCategorical }
 
@@ -33,12 +34,7 @@ final class EncodingPlan: @unchecked Sendable {
     private let entryCount: Int
     private let keys: UnsafeMutablePointer<UInt8>
     private let keyBytes: Int
-    /// Missing-value tokens, trimmed and lowercased, back to back (ASCII matching; anything
-    /// non-ASCII goes to `MissingTokens`).
-    private let tokens: UnsafeMutablePointer<UInt8>
-    private let tokenRanges: UnsafeMutablePointer<(start: Int, length: Int)>
-    private let tokenCount: Int
-    private let longestToken: Int
+    private let missing: MissingTokens
     private let encoder: FeatureEncoder
 
     init(_ encoder: FeatureEncoder) {
@@ -89,16 +85,7 @@ final class EncodingPlan: @unchecked Sendable {
         keyBytes = keys.count
         for (i, entry) in entries.enumerated() { self.entries[i] = entry }
         for (i, b) in keys.enumerated() { self.keys[i] = b }
-        let lowered = Set(encoder.missingTokens.tokens.map { Array(Values.lowercasedTrimmed($0).utf8) } + [[]])
-        tokenCount = lowered.count
-        tokenRanges = .allocate(capacity: tokenCount)
-        tokens = .allocate(capacity: max(1, lowered.reduce(0) { $0 + $1.count }))
-        var at = 0
-        for (i, token) in lowered.enumerated() {
-            tokenRanges[i] = (at, token.count)
-            for b in token { tokens[at] = b; at += 1 }
-        }
-        longestToken = lowered.map(\.count).max() ?? 0
+        missing = encoder.missingTokens
         for (i, entry) in entries.enumerated() {
             var h = EncodingPlan.hash(UnsafeBufferPointer(start: self.keys + Int(entry.start), count: Int(entry.length)),
                                       column: Int(entry.column)) & slotMask
@@ -109,7 +96,6 @@ final class EncodingPlan: @unchecked Sendable {
 
     deinit {
         cells.deallocate(); slots.deallocate(); entries.deallocate(); keys.deallocate()
-        tokens.deallocate(); tokenRanges.deallocate()
     }
 
     /// FNV-1a over the bytes, seeded by the column.
@@ -151,30 +137,8 @@ final class EncodingPlan: @unchecked Sendable {
         }
     }
 
-    /// `MissingTokens.isMissing` without touching its arrays: trimmed, ASCII case-insensitive
-    /// byte comparison; values with non-ASCII bytes are left to `MissingTokens`.
     @inline(__always)
-    func isMissing(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
-        var lo = 0, hi = raw.count
-        while lo < hi, raw[lo] == 0x20 || raw[lo] == 0x09 { lo += 1 }
-        while hi > lo, raw[hi - 1] == 0x20 || raw[hi - 1] == 0x09 { hi -= 1 }
-        let n = hi - lo
-        if n == 0 { return true }
-        var ascii = true
-        for i in lo..<hi where raw[i] >= 0x80 { ascii = false; break }
-        if !ascii { return encoder.missingTokens.isMissing(raw) }
-        if n > longestToken { return false }
-        for t in 0..<tokenCount where tokenRanges[t].length == n {
-            let token = tokens + tokenRanges[t].start
-            var equal = true
-            for k in 0..<n {
-                let b = raw[lo + k]
-                if (b >= 0x41 && b <= 0x5A ? b + 32 : b) != token[k] { equal = false; break }
-            }
-            if equal { return true }
-        }
-        return false
-    }
+    private func isMissing(_ raw: UnsafeBufferPointer<UInt8>) -> Bool { missing.isMissing(raw) }
 
     /// Encodes the raw bytes of column k's value into `out[offset..<offset + width]`.
     @inline(__always)

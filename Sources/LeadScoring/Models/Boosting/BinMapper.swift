@@ -112,12 +112,13 @@ public struct BinMapper: Codable, Equatable, Sendable {
         let parts = n >= 4096 ? max(1, threads) : 1
         // Chunks of whole groups, so no two threads write one group (or one cache line).
         let chunk = ((n + parts - 1) / parts + g - 1) / g * g
+        let bounds = flatBounds
         bins.withUnsafeMutableBufferPointer { b in
             let out = UncheckedSendable(b.baseAddress!)
             parallelFor(parts: parts) { t in
                 let lo = t * chunk, hi = min(n, lo + chunk)
                 guard lo < hi else { return }
-                bin(x, rows: lo..<hi, groups: g, into: out.value + lo * nf)
+                bin(x, rows: lo..<hi, groups: g, bounds: bounds, into: out.value + lo * nf)
             }
         }
         return bins
@@ -125,12 +126,23 @@ public struct BinMapper: Codable, Equatable, Sendable {
 
     /// Bins rows `rows` of `x` into `out` (laid out as by `binRows`, its first row being
     /// `rows.lowerBound`, which starts a group), on the calling thread.
-    public func bin(_ x: Matrix, rows: Range<Int>, groups g: Int, into out: UnsafeMutablePointer<UInt8>) {
+    /// Every numeric feature's upper bounds back to back, so the search reads one flat array;
+    /// made once per batch by the caller of `bin`.
+    public struct FlatBounds: Sendable {
+        let values: [Double]
+        /// Where each feature's bounds start in `values`.
+        let start: [Int]
+    }
+
+    public var flatBounds: FlatBounds {
+        var values: [Double] = [], start: [Int] = []
+        for fb in features { start.append(values.count); values += fb.upperBounds }
+        return FlatBounds(values: values, start: start)
+    }
+
+    public func bin(_ x: Matrix, rows: Range<Int>, groups g: Int, bounds: FlatBounds, into out: UnsafeMutablePointer<UInt8>) {
         let n = x.rows, nf = features.count, lo = rows.lowerBound, hi = rows.upperBound
-        // All upper bounds back to back, so the search reads one flat array.
-        var flat: [Double] = []
-        var start: [Int] = []
-        for fb in features { start.append(flat.count); flat += fb.upperBounds }
+        let flat = bounds.values, start = bounds.start
         @inline(__always) func index(_ r: Int, _ f: Int) -> Int {
             let q = r &- lo
             return g == 1 ? q &* nf &+ f : (q / g) &* (nf &* g) &+ f &* g &+ q % g

@@ -149,6 +149,7 @@ public struct BoostedTrees: Classifier, Equatable {
         // Chunks and blocks of whole lane groups.
         let chunk = ((n + parts - 1) / parts + lanes - 1) / lanes * lanes
         let block = 2048
+        let bounds = mapper.flatBounds
         z.withUnsafeMutableBufferPointer { zp in
             let out = UncheckedSendable(zp.baseAddress!)
             parallelFor(parts: parts) { t in
@@ -158,7 +159,7 @@ public struct BoostedTrees: Classifier, Equatable {
                 bins.withUnsafeMutableBufferPointer { b in
                     for start in stride(from: lo, to: hi, by: block) {
                         let rows = start..<min(hi, start + block)
-                        mapper.bin(x, rows: rows, groups: lanes, into: b.baseAddress!)
+                        mapper.bin(x, rows: rows, groups: lanes, bounds: bounds, into: b.baseAddress!)
                         forest.addMargins(groupedBins: b.baseAddress!, rows: rows.count, features: nf, into: out.value + start)
                     }
                 }

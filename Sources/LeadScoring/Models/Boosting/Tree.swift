@@ -80,7 +80,9 @@ public struct Tree: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if c.contains(.nodes) {
-            self.init(nodes: try c.decode([TreeNode].self, forKey: .nodes))
+            let nodes = try c.decode([TreeNode].self, forKey: .nodes)
+            try Tree.checkLinks(nodes, in: c)
+            self.init(nodes: nodes)
             return
         }
         let feature = try c.decode([Int32].self, forKey: .feature)
@@ -106,13 +108,21 @@ public struct Tree: Codable, Equatable, Sendable {
             }
             nodes[Int(row[0])].categories = Array(row[1...])
         }
-        // Child links must point inside the tree and forward (no cycles).
+        try Tree.checkLinks(nodes, in: c)
+        self.init(nodes: nodes)
+    }
+
+    /// Child links must point inside the tree and forward (no cycles), in either format, so a
+    /// damaged file is an error and not a crash or a hang.
+    private static func checkLinks(_ nodes: [TreeNode], in c: KeyedDecodingContainer<CodingKeys>) throws {
+        guard !nodes.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .feature, in: c, debugDescription: "a tree without nodes")
+        }
         for (i, node) in nodes.enumerated() where !node.isLeaf {
-            guard Int(node.left) > i, Int(node.right) > i, Int(node.left) < n, Int(node.right) < n else {
+            guard Int(node.left) > i, Int(node.right) > i, Int(node.left) < nodes.count, Int(node.right) < nodes.count else {
                 throw DecodingError.dataCorruptedError(forKey: .left, in: c, debugDescription: "bad child link at node \(i)")
             }
         }
-        self.init(nodes: nodes)
     }
 
     public func encode(to encoder: Encoder) throws {
