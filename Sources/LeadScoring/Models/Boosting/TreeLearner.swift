@@ -54,39 +54,41 @@ final class TrainingFrame {
     let featureCount: Int
     /// Row-major bins: position p's bins are `bins[p * featureCount ..< (p + 1) * featureCount]`.
     var bins: [UInt8]
-    var y: [Double]
+    /// Labels (0 or 1), one byte each: they move with every partition.
+    var y: [UInt8]
     var score: [Double]
     /// Gradient and hessian of position p at `2p` and `2p + 1`.
     var gh: [Float]
     /// With quantized gradients: position p's gradient and hessian as small integers packed in
-    /// one word (gradient in the high 32 bits, hessian in the low 32), so that a histogram bin
-    /// is one integer addition per row; the integers times `gradientScale` / `hessianScale`
-    /// are unbiased estimates of the exact values. Partitioning then moves these instead of
-    /// `gh`, which is only read when the tree starts.
-    var qgh: [Int64] = []
-    private var scratchQGH: [Int64] = []
+    /// 32 bits (gradient in the high 16, hessian in the low 16); the integers times
+    /// `gradientScale` / `hessianScale` are unbiased estimates of the exact values.
+    /// Partitioning then moves these 4 bytes instead of `gh`, which is only read when the tree
+    /// starts; histograms widen them to a 64-bit word (gradient in the high 32 bits) so that a
+    /// histogram bin is one integer addition per row.
+    var qgh: [Int32] = []
+    private var scratchQGH: [Int32] = []
     private(set) var gradientScale = 0.0, hessianScale = 0.0
     var quantized: Bool { !qgh.isEmpty }
     /// The second copy of the rows.
     private var scratchBins: [UInt8]
-    private var scratchY: [Double], scratchScore: [Double], scratchGH: [Float]
+    private var scratchY: [UInt8], scratchScore: [Double], scratchGH: [Float]
 
     init(bins: [UInt8], featureCount: Int, y: [Double], baseScore: Double) {
         rows = y.count
         self.featureCount = featureCount
         self.bins = bins
-        self.y = y
+        self.y = y.map { $0 > 0.5 ? 1 : 0 }
         score = [Double](repeating: baseScore, count: y.count)
         gh = [Float](repeating: 0, count: 2 * y.count)
         scratchBins = [UInt8](repeating: 0, count: bins.count)
-        scratchY = y
+        scratchY = self.y
         scratchScore = score
         scratchGH = gh
     }
 
     /// Turns on quantized gradients (see `qgh`).
     func enableQuantization() {
-        qgh = [Int64](repeating: 0, count: rows)
+        qgh = [Int32](repeating: 0, count: rows)
         scratchQGH = qgh
     }
 
@@ -97,10 +99,12 @@ final class TrainingFrame {
 
     /// Recomputes the log-loss gradients and hessians from the current scores, on `threads`
     /// threads; when quantized, also their integer versions, rounded stochastically with
-    /// `seed` (a hash of seed and position: the same for any thread count).
+    /// `seed` (a hash of seed and position: the same for any thread count). Quantized
+    /// gradients are computed in single precision: they are rounded to 8 bits anyway.
     func updateGradients(threads: Int = 1, seed: UInt64 = 0) {
         let parts = rows >= 65_536 ? max(1, threads) : 1
         let chunk = (rows + parts - 1) / parts
+        let quantized = self.quantized
         var maxG = [Float](repeating: 0, count: parts), maxH = [Float](repeating: 0, count: parts)
         score.withUnsafeBufferPointer { sp in
         y.withUnsafeBufferPointer { yp in
@@ -112,8 +116,16 @@ final class TrainingFrame {
             parallelFor(parts: parts) { t in
                 var largestG: Float = 0, largestH: Float = 0
                 for p in (t * chunk)..<min(rows, (t + 1) * chunk) {
-                    let (gv, hv) = LogLoss.gradient(margin: s.value[p], label: yb.value[p])
-                    let gf = Float(gv), hf = Float(hv)
+                    let gf: Float, hf: Float
+                    if quantized {
+                        let z = Float(s.value[p]), e = Foundation.exp(-abs(z)), r = 1 / (1 + e)
+                        let probability = z >= 0 ? r : e * r
+                        gf = probability - Float(yb.value[p])
+                        hf = max(probability * (1 - probability), 1e-16)
+                    } else {
+                        let (gv, hv) = LogLoss.gradient(margin: s.value[p], label: Double(yb.value[p]))
+                        gf = Float(gv); hf = Float(hv)
+                    }
                     g.value[2 &* p] = gf; g.value[2 &* p &+ 1] = hf
                     largestG = max(largestG, abs(gf)); largestH = max(largestH, hf)
                 }
@@ -123,7 +135,7 @@ final class TrainingFrame {
         guard quantized else { return }
         gradientScale = max(Double(maxG.max()!), 1e-30) / TrainingFrame.gradientLevels
         hessianScale = max(Double(maxH.max()!), 1e-30) / TrainingFrame.hessianLevels
-        let gInverse = 1 / gradientScale, hInverse = 1 / hessianScale
+        let gInverse = Float(1 / gradientScale), hInverse = Float(1 / hessianScale)
         gh.withUnsafeBufferPointer { gp in
         qgh.withUnsafeMutableBufferPointer { qp in
             let g = UncheckedSendable(gp.baseAddress!), q = UncheckedSendable(qp.baseAddress!)
@@ -134,10 +146,11 @@ final class TrainingFrame {
                     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
                     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
                     z ^= z >> 31
-                    let u1 = Double(z >> 40) * 0x1p-24, u2 = Double((z >> 16) & 0xFF_FFFF) * 0x1p-24
-                    let gq = Int64((Double(g.value[2 &* p]) * gInverse + u1).rounded(.down))
-                    let hq = Int64((Double(g.value[2 &* p &+ 1]) * hInverse + u2).rounded(.down))
-                    q.value[p] = (gq << 32) &+ hq
+                    let u1 = Float(z >> 40) * 0x1p-24, u2 = Float((z >> 16) & 0xFF_FFFF) * 0x1p-24
+                    // Floor by truncation of a positive number (the gradient level is ≥ −127).
+                    let gq = Int32(g.value[2 &* p] * gInverse + u1 + 128) &- 128
+                    let hq = Int32(g.value[2 &* p &+ 1] * hInverse + u2)
+                    q.value[p] = (gq << 16) &+ hq
                 }
             }
         }}
@@ -151,10 +164,10 @@ final class TrainingFrame {
     /// Pointers to one copy of the row data (0: the main arrays, 1: the scratch arrays).
     struct Side {
         var bins: UnsafeMutablePointer<UInt8>
-        var y: UnsafeMutablePointer<Double>
+        var y: UnsafeMutablePointer<UInt8>
         var score: UnsafeMutablePointer<Double>
         var gh: UnsafeMutablePointer<Float>
-        var qgh: UnsafeMutablePointer<Int64>?
+        var qgh: UnsafeMutablePointer<Int32>?
     }
 
     /// Runs `body` with both copies' pointers (main first). Pointers throughout: class
@@ -306,9 +319,10 @@ struct TreeLearner {
     /// as LightGBM does: a bin's count ≈ its Σh × (rows in the range ÷ the range's Σh).
     func quantizedHistogram(_ frame: TrainingFrame, _ range: Range<Int>, side: Int) -> [Double] {
         let bins = mapper.totalBins, nf = featureCount
-        let parts = threads > 1 && range.count >= 20_000 ? threads : 1
-        let chunk = (range.count + parts - 1) / parts
-        var packed = [Int64](repeating: 0, count: bins * parts)
+        let parts = threads > 1 && range.count >= 20_000 ? min(threads, nf) : 1
+        // Each thread takes a share of the features over all rows, so its part of the table
+        // is smaller (closer to L1) and no merge is needed.
+        var packed = [Int64](repeating: 0, count: bins)
         frame.withSides { main, scratch in
         packed.withUnsafeMutableBufferPointer { out in
         mapper.offsets.withUnsafeBufferPointer { off in
@@ -316,13 +330,13 @@ struct TreeLearner {
             let binsBase = UncheckedSendable(UnsafePointer(copy.bins)), qBase = UncheckedSendable(UnsafePointer(copy.qgh!))
             let outBase = UncheckedSendable(out.baseAddress!), offBase = UncheckedSendable(off.baseAddress!)
             parallelFor(parts: parts) { t in
-                let lo = range.lowerBound + t * chunk, hi = min(range.upperBound, lo + chunk)
-                guard lo < hi else { return }
-                let hist = outBase.value + t * bins, off = offBase.value
-                var row = binsBase.value + lo &* nf
-                for p in lo..<hi {
-                    let q = qBase.value[p]
-                    for f in 0..<nf { hist[off[f] &+ Int(row[f])] &+= q }
+                let f0 = t * nf / parts, f1 = (t + 1) * nf / parts
+                let hist = outBase.value, off = offBase.value
+                var row = binsBase.value + range.lowerBound &* nf
+                for p in range {
+                    let q32 = qBase.value[p]
+                    let q = Int64(q32 >> 16) << 32 &+ Int64(q32 & 0xFFFF)
+                    for f in f0..<f1 { hist[off[f] &+ Int(row[f])] &+= q }
                     row += nf
                 }
             }
@@ -331,15 +345,14 @@ struct TreeLearner {
         // Every row falls in one bin of feature 0: its bins' hessians sum to the range's.
         var totalH: Int64 = 0
         for b in 0..<mapper.features[0].totalBins {
-            for t in 0..<parts { totalH &+= Int64(UInt32(truncatingIfNeeded: packed[t * bins + b])) }
+            totalH &+= Int64(UInt32(truncatingIfNeeded: packed[b]))
         }
         let countPerH = totalH > 0 ? Double(range.count) / Double(totalH) : 0
         let gScale = frame.gradientScale, hScale = frame.hessianScale
         result.withUnsafeMutableBufferPointer { out in
             packed.withUnsafeBufferPointer { pk in
                 for k in 0..<bins {
-                    var sum = pk[k]
-                    for t in 1..<max(parts, 1) { sum &+= pk[t * bins + k] }
+                    let sum = pk[k]
                     let h = Int64(UInt32(truncatingIfNeeded: sum))
                     let g = (sum &- h) >> 32
                     out[3 * k] = Double(g) * gScale
