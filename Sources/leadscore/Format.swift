@@ -21,12 +21,7 @@ func renderTable(_ header: [String], _ rows: [[String]], indent: String = "  ") 
 
 func pct(_ x: Double, digits: Int = 1) -> String { x.isFinite ? String(format: "%.\(digits)f%%", x * 100) : "-" }
 func num(_ x: Double, _ digits: Int = 3) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "-" }
-func grouped(_ n: Int) -> String {
-    let s = String(n)
-    var out = ""
-    for (i, ch) in s.reversed().enumerated() { if i > 0 && i % 3 == 0 { out.append(",") }; out.append(ch) }
-    return String(out.reversed())
-}
+func grouped(_ n: Int) -> String { NumberFormatting.grouped(n) }
 
 func metricsText(_ r: EvaluationReport) -> String {
     """

@@ -93,10 +93,15 @@ final class GoldenTests: XCTestCase {
     }
 
     func testLiftAndCapture() {
-        // Top 10% = ⌈1.2⌉ = 2 leads, both converted: rate 1 vs 5/12 overall → lift 2.4, capture 2/5.
+        // Top 10% = ⌈1.2⌉ = 2 leads: 0.9 (converted) and one place shared by the two leads tied
+        // at 0.8 (one converted): 1.5 expected conversions, rate 0.75 vs 5/12 overall → lift
+        // 1.8, capture 1.5/5.
         let top = Metrics.topFraction(Self.scores, Self.labels, fraction: 0.1)
-        XCTAssertEqual(top.lift, 2.4, accuracy: 1e-12)
-        XCTAssertEqual(top.capture, 0.4, accuracy: 1e-12)
+        XCTAssertEqual(top.lift, 1.8, accuracy: 1e-12)
+        XCTAssertEqual(top.capture, 0.3, accuracy: 1e-12)
+        // Top 3 takes the whole tie: 2 conversions; top 5 cuts the 0.6 group (1 of 3 converted) with 1 place.
+        XCTAssertEqual(Metrics.expectedHits(Self.scores, Self.labels, top: 3), 2, accuracy: 1e-12)
+        XCTAssertEqual(Metrics.expectedHits(Self.scores, Self.labels, top: 5), 3 + 1.0 / 3, accuracy: 1e-12)
     }
 }
 

@@ -63,17 +63,34 @@ public enum Metrics {
         return zip(probabilities, labels).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(probabilities.count)
     }
 
-    /// The top `fraction` of leads by score (⌈fraction · n⌉ of them; ties broken by input order):
-    /// their conversion rate over the overall rate (lift) and their share of all conversions
-    /// (capture).
+    /// The top `fraction` of leads by score (⌈fraction · n⌉ of them): their conversion rate over
+    /// the overall rate (lift) and their share of all conversions (capture). Leads tied at the
+    /// cut share the remaining places evenly (`expectedHits`).
     public static func topFraction(_ scores: [Double], _ labels: [Double], fraction: Double) -> (lift: Double, capture: Double) {
         let n = scores.count
         let k = min(n, Int((fraction * Double(n)).rounded(.up)))
         let total = labels.reduce(0, +)
         guard k > 0, total > 0 else { return (.nan, .nan) }
-        let order = (0..<n).sorted { scores[$0] == scores[$1] ? $0 < $1 : scores[$0] > scores[$1] }
-        let hits = order.prefix(k).reduce(0) { $0 + labels[$1] }
+        let hits = expectedHits(scores, labels, top: k)
         return ((hits / Double(k)) / (total / Double(n)), hits / total)
+    }
+
+    /// Conversions among the `top` highest-scored leads. When the cut falls inside a group of
+    /// equal scores (common with rule points), the group's places are shared out evenly: the
+    /// expected count if ties were broken at random, rather than by file order.
+    public static func expectedHits(_ scores: [Double], _ labels: [Double], top k: Int) -> Double {
+        let n = scores.count
+        guard k > 0, n > 0 else { return 0 }
+        let order = (0..<n).sorted { scores[$0] > scores[$1] }
+        var taken = 0, hits = 0.0, i = 0
+        while i < n && taken < k {
+            var j = i, groupHits = 0.0
+            while j < n && scores[order[j]] == scores[order[i]] { groupHits += labels[order[j]]; j += 1 }
+            let size = j - i, room = k - taken
+            if size <= room { hits += groupHits; taken += size } else { hits += groupHits * Double(room) / Double(size); taken = k }
+            i = j
+        }
+        return hits
     }
 }
 
@@ -117,10 +134,15 @@ public struct TierSummary: Codable, Equatable, Sendable {
     public var captureRate: Double
 
     public static func summarize(probabilities p: [Double], labels y: [Double], thresholds: TierThresholds) -> [TierSummary] {
-        let total = Double(p.count), totalConversions = y.reduce(0, +)
+        summarize(tiers: p.map(thresholds.tier), labels: y)
+    }
+
+    /// The tier table for leads already assigned to tiers.
+    public static func summarize(tiers: [Tier], labels y: [Double]) -> [TierSummary] {
+        let total = Double(tiers.count), totalConversions = y.reduce(0, +)
         return Tier.allCases.reversed().map { tier in
             var count = 0, conversions = 0.0
-            for (pi, yi) in zip(p, y) where thresholds.tier(pi) == tier { count += 1; conversions += yi }
+            for (t, yi) in zip(tiers, y) where t == tier { count += 1; conversions += yi }
             return TierSummary(name: tier.rawValue, count: count,
                                share: total > 0 ? Double(count) / total : 0,
                                conversions: Int(conversions),

@@ -1,6 +1,17 @@
 /// Fixed-point formatting without Foundation's `String(format:)`, which costs microseconds per
 /// call and dominated bulk scoring.
 public enum NumberFormatting {
+    /// 12,345: thousands separated by commas.
+    public static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = n < 0 ? "-" : ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return out
+    }
+
     /// `x` with exactly `digits` decimals (half away from zero), e.g. `fixed(0.1391, 4)` =
     /// "0.1391". Non-finite values print as "nan", "inf", "-inf".
     public static func fixed(_ x: Double, _ digits: Int, plusSign: Bool = false) -> String {
