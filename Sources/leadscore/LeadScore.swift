@@ -8,12 +8,12 @@ struct LeadScore: ParsableCommand {
         commandName: "leadscore",
         abstract: "Lead scoring from CRM exports: train, score, explain, evaluate.",
         discussion: """
-        Exit codes: 0 success, 64 usage error, 65 bad input data, 1 anything else.
+        Exit codes: 0 success, 64 usage error, 65 bad input data (or rules file), 1 anything else.
         Start with `leadscore quickstart`.
         """,
         version: LeadScoreVersion.current,
         subcommands: [Quickstart.self, Generate.self, SchemaCommand.self, Train.self, Predict.self,
-                      Evaluate.self, Inspect.self]
+                      Evaluate.self, Inspect.self, RulesCommand.self, Compare.self]
     )
 }
 
@@ -30,6 +30,9 @@ extension LeadScoreCommand {
         } catch let error as ExitCode {
             throw error
         } catch let error as DataError {
+            Console.error(error.localizedDescription)
+            throw ExitCode(65)
+        } catch let error as RuleError {
             Console.error(error.localizedDescription)
             throw ExitCode(65)
         } catch let error as UsageError {

@@ -15,6 +15,9 @@ struct Quickstart: LeadScoreCommand {
     @Option(help: "Scored held-out leads to write.")
     var scored: String = "models/quickstart-scored.csv"
 
+    @Option(help: "Rules to compare the model with (default: the bundled datasets/rules-example.yaml; 'none' to skip).")
+    var rules: String = "datasets/rules-example.yaml"
+
     func execute() throws {
         let start = Date()
         guard FileManager.default.fileExists(atPath: data) else {
@@ -22,6 +25,7 @@ struct Quickstart: LeadScoreCommand {
         }
         try checkWritable(out)
         try checkWritable(scored)
+        if rules != "none" { _ = try RuleSet.load(path: rules) }  // a bad rules file fails before training
         print("leadscore quickstart: train on 80% of \(data), score the other 20% as new leads\n")
         let (table, schema) = try DataSource(path: data).load(target: "converted", hashing: true)
         let spec = try TargetSpec(column: "converted").resolved(values: table.columns[table.index(of: "converted")!], missing: schema.missingTokens, file: data)
@@ -62,7 +66,30 @@ struct Quickstart: LeadScoreCommand {
             let lead = scoredLeads[top]
             print("\nWhy lead \(ids[top]) scores \(lead.score) (\(lead.tier.rawValue)): " + lead.reasons.map(\.text).joined(separator: "; "))
         }
+        if rules != "none" {
+            // The same held-out leads scored by the rules a marketing team would write, as of the
+            // export date (the newest date in the file), so that inactivity decays as it did then.
+            let ruleSet = try RuleSet.load(path: rules)
+            let heldOutLabels = try Labels(table: newLeads, spec: spec, missing: schema.missingTokens)
+            let asOf = try newestDate(table: table, schema: schema) ?? RuleScorer.asOfDate(nil)
+            let comparison = try ComparisonReport.compute(model: result.model, rules: ruleSet, table: newLeads, schema: schema,
+                                                          labels: heldOutLabels, events: nil, asOf: asOf, capacity: nil)
+            print("\n=== The model against the rules in \(rules) on the same held-out leads (as of \(DateParser.isoDate(days: Int(asOf / 86_400)))) ===")
+            print(comparisonText(comparison))
+        }
         print("\nWrote \(out) and \(scored) (\(elapsed(start)))")
         print("Next: leadscore predict --model \(out) --data NEW.csv --out scored.csv")
     }
+}
+
+/// Midnight UTC of the newest date in any date column: the export date of a CRM file.
+func newestDate(table: Table, schema: Schema) -> Double? {
+    var newest: Double? = nil
+    for column in schema.columns where column.kind == .date {
+        guard let c = table.index(of: column.name) else { continue }
+        for raw in table.columns[c] {
+            if let t = DateParser.parse(raw, dayFirst: column.dayFirst ?? false), t > (newest ?? -.infinity) { newest = t }
+        }
+    }
+    return newest.map { ($0 / 86_400).rounded(.down) * 86_400 }
 }

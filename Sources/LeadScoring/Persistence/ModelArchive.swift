@@ -5,6 +5,9 @@ import Foundation
 public enum ModelKind: String, Codable, Sendable {
     case logistic
     case gbdt
+
+    /// How people call it: "logistic regression", "boosted trees".
+    public var description: String { self == .logistic ? "logistic regression" : "boosted trees" }
 }
 
 /// The fitted learner inside a model file.

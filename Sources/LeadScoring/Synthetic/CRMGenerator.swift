@@ -54,27 +54,96 @@ public struct CRMGenerator: Sendable {
 
     public init(seed: UInt64) { self.seed = seed }
 
-    /// Writes `leads` rows (plus the header) to `path` atomically. `progress` gets the row count
-    /// every 100,000 rows.
-    public func write(leads: Int, to path: String, progress: ((Int) -> Void)? = nil) throws {
+    /// The header of the activity log written with `events`.
+    public static let eventHeader = ["lead_id", "activity", "timestamp", "value"]
+
+    /// Writes `leads` rows (plus the header) to `path` atomically, and with `events` an
+    /// activity log consistent with them (see `appendEvents`). The leads file is the same with
+    /// or without the log. `progress` gets the row count every 100,000 rows.
+    public func write(leads: Int, to path: String, events eventsPath: String? = nil, progress: ((Int) -> Void)? = nil) throws {
         let file = try AtomicFile(path: path)
+        let eventFile = try eventsPath.map { try AtomicFile(path: $0) }
         var rng = SeededGenerator(seed: seed)
-        var out: [UInt8] = []
+        var out: [UInt8] = [], eventOut: [UInt8] = []
         out.reserveCapacity(1 << 17)
         out.append(contentsOf: CRMGenerator.header.joined(separator: ",").utf8)
         out.append(0x0A)
+        eventOut.append(contentsOf: CRMGenerator.eventHeader.joined(separator: ",").utf8)
+        eventOut.append(0x0A)
         for i in 0..<leads {
-            appendLead(index: i, rng: &rng, to: &out)
+            let facts = appendLead(index: i, rng: &rng, to: &out)
+            if eventFile != nil { appendEvents(facts, index: i, to: &eventOut) }
             if out.count >= 1 << 16 { try file.write(bytes: out); out.removeAll(keepingCapacity: true) }
+            if let eventFile, eventOut.count >= 1 << 16 { try eventFile.write(bytes: eventOut); eventOut.removeAll(keepingCapacity: true) }
             if let progress, (i + 1) % 100_000 == 0 { progress(i + 1) }
         }
         try file.write(bytes: out)
+        if let eventFile { try eventFile.write(bytes: eventOut) }
+        // Both files appear together or not at all (as far as two renames allow).
+        try eventFile?.commit()
         try file.commit()
+    }
+
+    /// What one lead did, as the leads row states it: the source of its activity log.
+    struct LeadFacts {
+        var created: Int
+        /// Days since 1970 of the last activity; nil when the lead shows none.
+        var lastActivity: Int?
+        var visits: Int, pricing: Int, whitepapers: Int, opened: Int, clicked: Int
+        var webinar: Bool, demo: Bool, unsubscribed: Bool
+        var pagesPerVisit: Double
+    }
+
+    /// The lead's events, one line each: as many website visits, pricing-page views, whitepaper
+    /// downloads, e-mail opens and clicks as its row counts, a webinar, demo request and
+    /// unsubscribe when its row says so. Each happens at a random time between the lead's
+    /// creation and its last activity date, and the latest falls on that date, so the log and
+    /// the row agree. Website visits carry the pages viewed as their value. Deterministic per
+    /// seed and lead, from a random stream of its own.
+    func appendEvents(_ f: LeadFacts, index: Int, to out: inout [UInt8]) {
+        var rng = SeededGenerator(seed: (seed ^ 0x0E7E_175E_ED00_0000) &+ UInt64(index) &* 0xD6E8_FEB8_6659_FD93)
+        var events: [(seconds: Int, activity: String, value: Int?)] = []
+        let first = f.created * 86_400, last = (f.lastActivity ?? f.created) * 86_400
+        func at() -> Int { first + Int(rng.uniform() * Double(last + 86_399 - first)) }
+        func add(_ activity: String, _ count: Int, value: (() -> Int)? = nil) {
+            for _ in 0..<count { events.append((at(), activity, value?())) }
+        }
+        add("website_visit", f.visits) { max(1, Int((f.pagesPerVisit * (0.5 + rng.uniform())).rounded())) }
+        add("pricing_page_view", f.pricing)
+        add("whitepaper_download", f.whitepapers)
+        add("email_opened", f.opened)
+        add("email_clicked", f.clicked)
+        if f.webinar { add("webinar_attended", 1) }
+        if f.demo { add("demo_requested", 1) }
+        if f.unsubscribed { add("unsubscribed", 1) }
+        guard !events.isEmpty else { return }
+        events.sort { $0.seconds < $1.seconds }
+        // The latest event falls on the last activity date (the row's `last_activity_date`).
+        if f.lastActivity != nil, events[events.count - 1].seconds < last {
+            events[events.count - 1].seconds = last + Int(rng.uniform() * 86_399)
+        }
+        let id = "L" + String(index + 1).leftPadded(to: 7)
+        for e in events {
+            out.append(contentsOf: id.utf8); out.append(0x2C)
+            out.append(contentsOf: e.activity.utf8); out.append(0x2C)
+            let days = e.seconds / 86_400, secs = e.seconds % 86_400
+            out.append(contentsOf: DateParser.isoDate(days: days).utf8)
+            out.append(0x54)
+            for (k, part) in [secs / 3600, secs / 60 % 60, secs % 60].enumerated() {
+                if k > 0 { out.append(0x3A) }
+                if part < 10 { out.append(0x30) }
+                appendInt(part, to: &out)
+            }
+            out.append(0x5A); out.append(0x2C)
+            if let v = e.value { appendInt(v, to: &out) }
+            out.append(0x0A)
+        }
     }
 
     // MARK: - one lead
 
-    func appendLead(index: Int, rng: inout SeededGenerator, to out: inout [UInt8]) {
+    @discardableResult
+    func appendLead(index: Int, rng: inout SeededGenerator, to out: inout [UInt8]) -> LeadFacts {
         func pick<T>(_ items: [(T, Double)]) -> T {
             var u = rng.uniform()
             for (item, share) in items { u -= share; if u < 0 { return item } }
@@ -198,6 +267,9 @@ public struct CRMGenerator: Sendable {
         if noActivity { field("") } else { date(CRMGenerator.asOfDays - recency) }
         out.append(converted ? 0x31 : 0x30)
         out.append(0x0A)
+        return LeadFacts(created: created, lastActivity: noActivity ? nil : CRMGenerator.asOfDays - recency,
+                         visits: visits, pricing: pricing, whitepapers: whitepapers, opened: opened, clicked: clicked,
+                         webinar: webinar, demo: demo, unsubscribed: unsubscribed, pagesPerVisit: pagesPerVisit)
     }
 }
 

@@ -1,0 +1,79 @@
+import Foundation
+
+/// An activity log exported from a marketing-automation tool: one row per event, with the lead's
+/// id, the activity's name, when it happened and an optional value (pages viewed, minutes
+/// watched…). Columns are found by name: the first column is the lead id (its header must also
+/// be a column of the leads file), then `activity`, `timestamp` and optionally `value`.
+public struct EventLog: Sendable {
+    public struct Event: Sendable, Equatable {
+        /// Lower-cased activity name.
+        public var activity: String
+        /// Seconds since 1970-01-01 UTC.
+        public var time: Double
+        public var value: Double?
+    }
+
+    public var source: String
+    /// The header of the lead id column (the same name as in the leads file).
+    public var idColumn: String
+    public var events: [String: [Event]]
+    public var count: Int
+    /// Distinct activity names (lower-cased) with their counts.
+    public var activities: [String: Int]
+
+    public init(source: String, idColumn: String, events: [String: [Event]]) {
+        self.source = source
+        self.idColumn = idColumn
+        self.events = events
+        count = events.values.reduce(0) { $0 + $1.count }
+        var activities: [String: Int] = [:]
+        for list in events.values { for e in list { activities[e.activity, default: 0] += 1 } }
+        self.activities = activities
+    }
+
+    public static func read(path: String, delimiter: UInt8? = nil) throws -> EventLog {
+        let reader = try CSVReader(path: path, delimiter: delimiter)
+        defer { reader.close() }
+        let header = reader.header
+        func find(_ names: [String]) -> Int? {
+            for name in names { if let i = header.firstIndex(where: { $0.lowercased() == name }) { return i } }
+            return nil
+        }
+        guard header.count >= 3 else {
+            throw DataError.missingColumns(file: path, columns: ["lead id (first column)", "activity", "timestamp"])
+        }
+        let idIndex = 0
+        guard let activityIndex = find(["activity", "activity_type", "event", "type"]) else {
+            throw DataError.missingColumns(file: path, columns: ["activity"])
+        }
+        guard let timeIndex = find(["timestamp", "time", "date", "occurred_at"]) else {
+            throw DataError.missingColumns(file: path, columns: ["timestamp"])
+        }
+        let valueIndex = find(["value"])
+        var events: [String: [Event]] = [:]
+        var dayFirst: Bool? = nil
+        while let record = try reader.next() {
+            let raw = record.fields[timeIndex]
+            if dayFirst == nil, DateParser.needsDayFirst(raw) { dayFirst = true }
+            guard let t = DateParser.parse(raw, dayFirst: dayFirst ?? false) else {
+                throw DataError.badValue(file: path, line: record.line, column: header[timeIndex], value: raw, reason: "not a date or time")
+            }
+            var value: Double? = nil
+            if let valueIndex {
+                let v = Values.trim(record.fields[valueIndex])
+                if !v.isEmpty {
+                    guard let x = Values.number(v) else {
+                        throw DataError.badValue(file: path, line: record.line, column: header[valueIndex], value: v, reason: "not a number")
+                    }
+                    value = x
+                }
+            }
+            let activity = Values.lowercasedTrimmed(record.fields[activityIndex])
+            guard !activity.isEmpty else {
+                throw DataError.badValue(file: path, line: record.line, column: header[activityIndex], value: "", reason: "an event needs an activity name")
+            }
+            events[Values.trim(record.fields[idIndex]), default: []].append(Event(activity: activity, time: t, value: value))
+        }
+        return EventLog(source: path, idColumn: header[idIndex], events: events)
+    }
+}
