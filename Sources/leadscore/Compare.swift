@@ -63,11 +63,12 @@ struct Compare: LeadScoreCommand {
             throw DataError.target(file: data, column: spec.column, reason: "a comparison needs both converted and unconverted leads")
         }
         let log = try events.map { try EventLog.read(path: $0) }
+        let day = try RuleScorer.asOfDate(asOf)
         let report = try ComparisonReport.compute(model: leadModel, rules: ruleSet, table: table, schema: schema, labels: labels,
-                                                  events: log, asOf: try RuleScorer.asOfDate(asOf), capacity: capacity)
+                                                  events: log, asOf: day, capacity: capacity)
         if json { print(try jsonString(report)); return }
         print("\(data): \(grouped(report.rows)) labelled leads, \(grouped(report.conversions)) converted (\(pct(Double(report.conversions) / Double(max(1, report.rows)))))")
-        print("model: \(model) (\(leadModel.kind.description))   rules: \(rules)\n")
+        print("model: \(model) (\(leadModel.kind.description))   rules: \(rules), as of \(DateParser.isoDate(days: Int(day / 86_400)))\n")
         print(comparisonText(report))
     }
 }

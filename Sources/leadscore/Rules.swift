@@ -32,6 +32,9 @@ struct RuleInputOptions: ParsableArguments {
         let (table, schema) = try read.source(path: data).load(target: target)
         let log = try events.map { try EventLog.read(path: $0) }
         let scorer = try RuleScorer(rules: ruleSet, table: table, schema: schema, asOf: try RuleScorer.asOfDate(asOf), events: log)
+        if let log, scorer.unmatchedEventLeads > 0 {
+            Console.note("warning: \(log.source): \(grouped(scorer.unmatchedEventLeads)) leads in the event log are not in \(data); their events are ignored")
+        }
         return (scorer, table, schema)
     }
 }

@@ -25,16 +25,7 @@ final class RulesTests: XCTestCase {
 
     /// Which of the four leads a single condition fires on.
     func fires(_ condition: String) throws -> [Bool] {
-        let s = try scorer("""
-        version: 1
-        groups:
-          g:
-            rules:
-              - when: \(condition)
-                points: 1
-        tiers: {mql: 1, sql: 2}
-        """)
-        return s.scoreAll().map { $0.total == 1 }
+        try scorer(rule(condition)).scoreAll().map { $0.total == 1 }
     }
 
     func testEachConditionKind() throws {

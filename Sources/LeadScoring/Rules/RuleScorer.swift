@@ -26,6 +26,8 @@ public struct RuleScorer {
     /// events after it are ignored.
     public let asOf: Double
     let events: [[EventLog.Event]]?
+    /// Leads in the event log that are not in the table (their events are not scored).
+    public private(set) var unmatchedEventLeads = 0
     /// Per column index: the parsed values the rules read.
     private var numbers: [Int: [Double]] = [:]
     private var booleans: [Int: [Int8]] = [:]
@@ -57,7 +59,10 @@ public struct RuleScorer {
                 throw UsageError("\(events.source): its first column '\(events.idColumn)' (the lead id) is not a column of \(table.source)"
                     + suggestionText(for: events.idColumn, among: table.header))
             }
-            self.events = table.columns[idIndex].map { events.events[Values.trim($0)] ?? [] }
+            let ids = table.columns[idIndex].map { Values.trim($0) }
+            self.events = ids.map { events.events[$0] ?? [] }
+            let known = Set(ids)
+            unmatchedEventLeads = events.events.keys.filter { !known.contains($0) }.count
         } else {
             self.events = nil
         }

@@ -150,19 +150,7 @@ public struct ScorecardBuilder: Sendable {
 extension RuleSet {
     /// The rules file text (YAML). Strings are written double-quoted, as YAML and JSON read them.
     public func yaml(header: [String] = []) -> String {
-        func q(_ s: String) -> String {
-            var out = "\""
-            for ch in s.unicodeScalars {
-                switch ch {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                default: out.unicodeScalars.append(ch)
-                }
-            }
-            return out + "\""
-        }
+        func q(_ s: String) -> String { NumberFormatting.quoted(s) }
         func n(_ x: Double) -> String { formatPoints(x) }
         func value(_ v: RuleValue) -> String {
             switch v {

@@ -1,6 +1,24 @@
-/// Fixed-point formatting without Foundation's `String(format:)`, which costs microseconds per
-/// call and dominated bulk scoring.
+/// Numbers and text as leadscore writes them: fixed-point without Foundation's
+/// `String(format:)` (which costs microseconds per call and dominated bulk scoring), thousands
+/// separators, quoted strings.
 public enum NumberFormatting {
+    /// `s` as a double-quoted JSON string, which YAML reads as the same text.
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
     /// 12,345: thousands separated by commas.
     public static func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)
