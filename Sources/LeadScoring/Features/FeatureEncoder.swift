@@ -149,20 +149,33 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
         var means: [Double] = []
         var offset = 0
         let n = Double(max(1, rows.count))
-        for column in schema.featureColumns {
+        // Raw (tree) encoding: each categorical column's levels by count, columns counted on
+        // two threads for large tables.
+        let featureColumns = schema.featureColumns
+        var rawLevels = [[String]](repeating: [], count: featureColumns.count)
+        if style == .raw {
+            let categorical = featureColumns.indices.filter { featureColumns[$0].kind == .categorical && table.index(of: featureColumns[$0].name) != nil }
+            let parts = rows.count >= 50_000 ? min(2, categorical.count) : 1
+            rawLevels.withUnsafeMutableBufferPointer { out in
+                let results = UncheckedSendable(out.baseAddress!)
+                parallelFor(parts: parts) { t in
+                    for k in stride(from: t, to: categorical.count, by: max(1, parts)) {
+                        let raw = table.columns[table.index(of: featureColumns[categorical[k]].name)!]
+                        var counts: [String: Int] = [:]
+                        for r in rows where !missing.isMissing(raw[r]) { counts[Values.trim(raw[r]), default: 0] += 1 }
+                        results.value[categorical[k]] = counts.filter { $0.value >= minCategoryCount }
+                            .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
+                            .prefix(maxRawLevels).map(\.key)
+                    }
+                }
+            }
+        }
+        for (k, column) in featureColumns.enumerated() {
             guard let c = table.index(of: column.name) else { continue }
             let raw = table.columns[c]
             let encoding: ColumnEncoding
             if style == .raw {
-                var levels: [String] = []
-                if column.kind == .categorical {
-                    var counts: [String: Int] = [:]
-                    for r in rows where !missing.isMissing(raw[r]) { counts[Values.trim(raw[r]), default: 0] += 1 }
-                    levels = counts.filter { $0.value >= minCategoryCount }
-                        .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
-                        .prefix(maxRawLevels).map(\.key)
-                }
-                encoding = .raw(RawEncoding(kind: column.kind, levels: levels))
+                encoding = .raw(RawEncoding(kind: column.kind, levels: rawLevels[k]))
                 names.append(column.name)
                 means.append(0)
                 columns.append(EncodedColumn(name: column.name, offset: offset, width: 1, encoding: encoding))

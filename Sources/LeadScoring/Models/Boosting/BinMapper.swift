@@ -55,47 +55,59 @@ public struct BinMapper: Codable, Equatable, Sendable {
             rows.shuffle(using: &rng)
             rows = Array(rows.prefix(sampleSize))
         }
-        var features: [FeatureBins] = []
-        for f in 0..<x.columns {
-            if let k = categoryCounts[f] {
-                features.append(FeatureBins(categorical: true, upperBounds: [], valueBins: max(1, min(k, maxBins))))
-                continue
-            }
-            var values: [Double] = []
-            values.reserveCapacity(rows.count)
-            for r in rows { let v = x[r, f]; if !v.isNaN { values.append(v) } }
-            values.sort()
-            var distinct: [Double] = []
-            var counts: [Int] = []
-            for v in values {
-                if let last = distinct.last, last == v { counts[counts.count - 1] += 1 } else { distinct.append(v); counts.append(1) }
-            }
-            var bounds: [Double] = []
-            if distinct.count <= maxBins {
-                for i in 0..<distinct.count {
-                    bounds.append(i + 1 < distinct.count ? (distinct[i] + distinct[i + 1]) / 2 : .infinity)
+        // Features are independent: the two threads take alternate ones (sorting dominates).
+        var found = [FeatureBins?](repeating: nil, count: x.columns)
+        let parts = n >= 50_000 ? min(2, x.columns) : 1
+        found.withUnsafeMutableBufferPointer { out in
+            let results = UncheckedSendable(out.baseAddress!)
+            parallelFor(parts: parts) { t in
+                for f in stride(from: t, to: x.columns, by: parts) {
+                    results.value[f] = fitFeature(x, f, rows: rows, categories: categoryCounts[f], maxBins: maxBins)
                 }
-            } else {
-                // Greedy equal-frequency bins over distinct values, so a heavy value keeps its own bin.
-                let perBin = Double(values.count) / Double(maxBins)
-                var accumulated = 0
-                var target = perBin
-                for i in 0..<(distinct.count - 1) {
-                    accumulated += counts[i]
-                    if Double(accumulated) >= target && bounds.count < maxBins - 1 {
-                        bounds.append((distinct[i] + distinct[i + 1]) / 2)
-                        target = Double(accumulated) + perBin
-                    }
-                }
-                bounds.append(.infinity)
             }
-            if bounds.isEmpty { bounds = [.infinity] }
-            features.append(FeatureBins(categorical: false, upperBounds: bounds, valueBins: bounds.count))
         }
+        let features = found.map { $0! }
         var offsets: [Int] = []
         var total = 0
         for fb in features { offsets.append(total); total += fb.totalBins }
         return BinMapper(features: features, offsets: offsets, totalBins: total)
+    }
+
+    /// The bins of feature `f` from the sampled `rows`.
+    static func fitFeature(_ x: Matrix, _ f: Int, rows: [Int], categories: Int?, maxBins: Int) -> FeatureBins {
+        if let k = categories {
+            return FeatureBins(categorical: true, upperBounds: [], valueBins: max(1, min(k, maxBins)))
+        }
+        var values: [Double] = []
+        values.reserveCapacity(rows.count)
+        for r in rows { let v = x[r, f]; if !v.isNaN { values.append(v) } }
+        values.sort()
+        var distinct: [Double] = []
+        var counts: [Int] = []
+        for v in values {
+            if let last = distinct.last, last == v { counts[counts.count - 1] += 1 } else { distinct.append(v); counts.append(1) }
+        }
+        var bounds: [Double] = []
+        if distinct.count <= maxBins {
+            for i in 0..<distinct.count {
+                bounds.append(i + 1 < distinct.count ? (distinct[i] + distinct[i + 1]) / 2 : .infinity)
+            }
+        } else {
+            // Greedy equal-frequency bins over distinct values, so a heavy value keeps its own bin.
+            let perBin = Double(values.count) / Double(maxBins)
+            var accumulated = 0
+            var target = perBin
+            for i in 0..<(distinct.count - 1) {
+                accumulated += counts[i]
+                if Double(accumulated) >= target && bounds.count < maxBins - 1 {
+                    bounds.append((distinct[i] + distinct[i + 1]) / 2)
+                    target = Double(accumulated) + perBin
+                }
+            }
+            bounds.append(.infinity)
+        }
+        if bounds.isEmpty { bounds = [.infinity] }
+        return FeatureBins(categorical: false, upperBounds: bounds, valueBins: bounds.count)
     }
 
     /// Row-major bins: `bins[r * F + f]`. Row-major keeps one row's bins in one cache line for
