@@ -62,5 +62,9 @@ struct Evaluate: LeadScoreCommand {
         print(metricsText(report))
         print("\nTiers:")
         print(tierTable(report.tiers, thresholds: thresholds))
+        if let reliability = report.reliability {
+            print("\nReliability (leads in ten equal groups by predicted probability):")
+            print(reliabilityText(reliability))
+        }
     }
 }

@@ -39,6 +39,18 @@ struct Train: LeadScoreCommand {
     @OptionGroup var read: ReadOptions
     @OptionGroup var tierOptions: TierOptions
 
+    @Option(help: "Probability calibration: auto (none, Platt or isotonic, whichever the out-of-fold predictions favour), none, platt or isotonic.")
+    var calibration: String = "auto"
+
+    @Flag(help: "Search the main settings (trees: learning rate, leaves, min leaf, L2; logistic: L2) by cross-validation on the training part.")
+    var tune = false
+
+    @Option(help: "Time budget of --tune, e.g. 60s or 5m.")
+    var budget: String = "60s"
+
+    @Option(name: .customLong("tune-trials"), help: "With --tune: try exactly this many settings instead of a time budget (the same result on any machine).")
+    var tuneTrials: Int?
+
     @Option(help: "Model file to write.")
     var out: String
 
@@ -51,6 +63,9 @@ struct Train: LeadScoreCommand {
         guard ["none", "balanced"].contains(classWeight) else { throw ValidationError("--class-weight must be none or balanced") }
         guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be ≥ 0") }
         guard minCategoryCount >= 1 else { throw ValidationError("--min-category-count must be ≥ 1") }
+        guard CalibrationChoice(rawValue: calibration) != nil else { throw ValidationError("--calibration must be auto, none, platt or isotonic") }
+        guard parseDuration(budget) != nil else { throw ValidationError("--budget: '\(budget)' is not a duration such as 60s or 5m") }
+        if let tuneTrials, tuneTrials < 1 { throw ValidationError("--tune-trials must be at least 1") }
     }
 
     func options() throws -> TrainingOptions {
@@ -63,6 +78,11 @@ struct Train: LeadScoreCommand {
         options.seed = seed
         options.model = ModelChoice(rawValue: model)!
         options.boosting = trees.settings(l2: l2, seed: seed)
+        options.calibration = CalibrationChoice(rawValue: calibration)!
+        if tune || tuneTrials != nil {
+            options.tuneTrials = tuneTrials
+            options.tuneBudget = tuneTrials == nil ? parseDuration(budget) : nil
+        }
         return options
     }
 
@@ -130,6 +150,8 @@ func printTrainingSummary(_ result: TrainingResult, table: Table) {
     print(metricsText(t.holdout))
     print("\nTiers (\(model.tiers.method)):")
     print(tierTable(t.holdout.tiers, thresholds: model.tiers))
+    if let c = model.calibration { print("Probabilities calibrated by \(c.name) (fitted on out-of-fold predictions of the training part).") }
+    if let r = t.holdout.reliability { print("Expected calibration error on the holdout: \(pct(r.expectedCalibrationError, digits: 2))") }
     switch model.predictor {
     case let .logistic(m):
         print("\nLogistic regression: L2 \(m.l2), \(m.iterations) Newton iterations, gradient norm \(String(format: "%.2e", m.gradientNorm))\(m.converged ? "" : " (not converged)")")
@@ -144,4 +166,14 @@ func printTrainingSummary(_ result: TrainingResult, table: Table) {
         print(renderTable(["feature", "mean |contribution|"] + (importance.first?.gain != nil ? ["total gain"] : []),
                           importance.prefix(8).map { i in [i.feature, num(i.meanAbsContribution)] + (i.gain.map { [num($0, 1)] } ?? []) }))
     }
+}
+
+/// Seconds in "60s", "5m", "1h" or a bare number of seconds.
+func parseDuration(_ text: String) -> Double? {
+    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+    for (suffix, factor) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where t.hasSuffix(suffix) {
+        if let x = Double(t.dropLast(suffix.count)), x > 0, x.isFinite { return x * factor }
+    }
+    if let x = Double(t), x > 0, x.isFinite { return x }
+    return nil
 }

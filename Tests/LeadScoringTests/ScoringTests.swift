@@ -130,7 +130,7 @@ final class ScoringTests: XCTestCase {
         let path = dir + "/m.json"
         try model.save(to: path)
         var text = try String(contentsOfFile: path, encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"formatVersion\" : 2", with: "\"formatVersion\" : 99")
+        text = text.replacingOccurrences(of: "\"formatVersion\" : \(LeadModel.currentFormatVersion)", with: "\"formatVersion\" : 99")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try LeadModel.load(from: path)) { error in
             XCTAssertEqual(error as? DataError, .unsupportedModelVersion(file: path, found: 99, supported: LeadModel.currentFormatVersion))

@@ -107,11 +107,20 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var captureAt10: Double
     public var captureAt20: Double
     public var tiers: [TierSummary]
+    /// DeLong 95% interval of `auc` (absent in model files written before it was reported).
+    public var aucLow: Double?
+    public var aucHigh: Double?
+    /// Predicted against observed conversion rate per decile of predicted probability.
+    public var reliability: Reliability?
 
     public init(probabilities p: [Double], labels y: [Double], thresholds: TierThresholds) {
         rows = p.count
         conversions = Int(y.reduce(0, +))
-        auc = Metrics.rocAUC(p, y)
+        let interval = Uncertainty.aucInterval(p, y)
+        auc = interval.auc.isNaN ? Metrics.rocAUC(p, y) : interval.auc
+        aucLow = interval.low
+        aucHigh = interval.high
+        reliability = Reliability(probabilities: p, labels: y)
         prAuc = Metrics.averagePrecision(p, y)
         logLoss = Metrics.logLoss(p, y)
         brier = Metrics.brier(p, y)
@@ -132,9 +141,25 @@ public struct TierSummary: Codable, Equatable, Sendable {
     public var conversionRate: Double
     /// Share of all conversions that fall in this tier.
     public var captureRate: Double
+    /// For model tiers: the mean predicted probability, to hold against `conversionRate`, and
+    /// the Wilson 95% interval of the observed rate.
+    public var meanPredicted: Double? = nil
+    public var conversionLow: Double? = nil
+    public var conversionHigh: Double? = nil
 
     public static func summarize(probabilities p: [Double], labels y: [Double], thresholds: TierThresholds) -> [TierSummary] {
-        summarize(tiers: p.map(thresholds.tier), labels: y)
+        let tiers = p.map(thresholds.tier)
+        return summarize(tiers: tiers, labels: y).map { summary in
+            var s = summary
+            let members = tiers.indices.filter { tiers[$0].rawValue == s.name }
+            if !members.isEmpty {
+                s.meanPredicted = members.reduce(0) { $0 + p[$1] } / Double(members.count)
+                let interval = Uncertainty.wilson(hits: Double(s.conversions), count: Double(s.count))
+                s.conversionLow = interval.low
+                s.conversionHigh = interval.high
+            }
+            return s
+        }
     }
 
     /// The tier table for leads already assigned to tiers.

@@ -75,7 +75,8 @@ public struct TrainingMetadata: Codable, Equatable, Sendable {
 public struct LeadModel: Codable, Sendable, Equatable {
     /// Bumped when the file layout changes; readers refuse newer versions and read older ones.
     /// 1: trees as arrays of node objects. 2: trees column by column (`Tree`'s coding).
-    public static let currentFormatVersion = 2
+    /// 3: a probability calibration and the training data's profile (for drift).
+    public static let currentFormatVersion = 3
 
     public var formatVersion: Int
     public var schema: Schema
@@ -84,8 +85,19 @@ public struct LeadModel: Codable, Sendable, Equatable {
     public var predictor: Predictor
     public var tiers: TierThresholds
     public var training: TrainingMetadata
+    /// Applied to the learner's probability (nil: none; always nil before format 3).
+    public var calibration: Calibration?
+    /// The training data's distributions (nil before format 3).
+    public var profile: DataProfile?
 
     public var kind: ModelKind { predictor.kind }
+
+    /// The calibrated probability of a margin (log-odds) from the learner.
+    @inline(__always)
+    public func probability(margin: Double) -> Double {
+        let p = sigmoid(margin)
+        return calibration?.apply(p) ?? p
+    }
 
     public init(schema: Schema, target: TargetSpec, encoder: FeatureEncoder, predictor: Predictor,
                 tiers: TierThresholds, training: TrainingMetadata) {
@@ -99,7 +111,7 @@ public struct LeadModel: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case formatVersion, kind, schema, target, encoder, model, tiers, training
+        case formatVersion, kind, schema, target, encoder, model, tiers, training, calibration, profile
     }
 
     public init(from decoder: Decoder) throws {
@@ -118,6 +130,8 @@ public struct LeadModel: Codable, Sendable, Equatable {
         encoder = try c.decode(FeatureEncoder.self, forKey: .encoder)
         tiers = try c.decode(TierThresholds.self, forKey: .tiers)
         training = try c.decode(TrainingMetadata.self, forKey: .training)
+        calibration = try c.decodeIfPresent(Calibration.self, forKey: .calibration)
+        profile = try c.decodeIfPresent(DataProfile.self, forKey: .profile)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -133,6 +147,8 @@ public struct LeadModel: Codable, Sendable, Equatable {
         }
         try c.encode(tiers, forKey: .tiers)
         try c.encode(training, forKey: .training)
+        try c.encodeIfPresent(calibration, forKey: .calibration)
+        try c.encodeIfPresent(profile, forKey: .profile)
     }
 
     struct VersionTooNew: Error { let found: Int }

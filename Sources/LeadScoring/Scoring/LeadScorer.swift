@@ -79,7 +79,7 @@ public struct LeadScorer: Sendable {
             parallelFor(parts: parts) { t in
                 var buffer = [Double](repeating: 0, count: width)
                 for i in (t * chunk)..<min(n, (t + 1) * chunk) {
-                    let p = sigmoid(margins[i])
+                    let p = model.probability(margin: margins[i])
                     var reasons: [Reason] = []
                     if reasonsPerSide > 0 {
                         for j in 0..<width { buffer[j] = x[i, j] }
@@ -111,6 +111,6 @@ public struct LeadScorer: Sendable {
     /// Probabilities of every row of an in-memory table (for evaluate and train).
     public func probabilities(table: Table, rows: [Int], issues: inout EncodingIssues) -> [Double] {
         let x = model.encoder.encode(table: table, rows: rows, issues: &issues)
-        return model.predictor.classifier.probabilities(x)
+        return model.predictor.classifier.rawScores(x).map(model.probability(margin:))
     }
 }

@@ -2,6 +2,11 @@ import Foundation
 import LinearAlgebra
 
 /// Which learner `train` fits.
+/// `--calibration`: auto chooses among none, Platt and isotonic on out-of-fold predictions.
+public enum CalibrationChoice: String, Sendable, CaseIterable {
+    case auto, none, platt, isotonic
+}
+
 public enum ModelChoice: String, Sendable, CaseIterable {
     /// L2 logistic regression (IRLS).
     case logistic
@@ -34,6 +39,11 @@ public struct TrainingOptions: Sendable {
     public var holdoutFraction = 0.2
     public var seed: UInt64 = 42
     public var leakageGuard = LeakageGuard()
+    /// How probabilities are calibrated (auto: chosen on out-of-fold predictions).
+    public var calibration = CalibrationChoice.auto
+    /// `--tune`: seconds for the settings search (nil: no search), or a fixed number of trials.
+    public var tuneBudget: Double? = nil
+    public var tuneTrials: Int? = nil
 
     public init(target: TargetSpec) { self.target = target }
 }
@@ -50,11 +60,15 @@ public struct TrainingResult: Sendable {
 
 /// Train → holdout metrics → tiers on the holdout → refit on all labelled rows.
 public enum Trainer {
-    /// Fewest leads of each outcome we will fit on.
-    public static let minimumPerClass = 10
+    /// Fewest leads of each outcome we will fit on: below 40 a 20% holdout has a handful of
+    /// conversions and every number measured on it is noise.
+    public static let minimumPerClass = 40
+    /// Below this many conversions training warns that the model and its metrics are fragile.
+    public static let comfortablePositives = 120
 
     public static func train(table: Table, schema: Schema, options: TrainingOptions, dataSHA256: String,
                              progress: @escaping (String) -> Void = { _ in }) throws -> TrainingResult {
+        var options = options  // --tune replaces the settings
         guard let targetIndex = table.index(of: options.target.column) else {
             throw table.unknownColumn(options.target.column, role: "target")
         }
@@ -70,6 +84,9 @@ public enum Trainer {
         // Oddities worth reading; identifiers, dates and the target are listed elsewhere.
         var notices = schema.columns.filter { $0.kind.isFeature || [.text, .constant, .empty].contains($0.kind) }
             .compactMap { c in c.notice.map { "'\(c.name.isEmpty ? "(no name)" : c.name)': \($0)" } }
+        if positives < comfortablePositives {
+            notices.append("only \(positives) converted leads (fewer than \(comfortablePositives)): the model and its holdout numbers are fragile; read the AUC's confidence interval, and retrain as history grows")
+        }
         if labels.missingTarget > 0 { notices.append("\(labels.missingTarget) rows with no value in '\(spec.column)' left out") }
         if labels.undecided > 0 { notices.append("\(labels.undecided) rows neither positive nor negative in '\(spec.column)' (still open) left out") }
 
@@ -107,15 +124,33 @@ public enum Trainer {
         let leaks = aucs.filter { $0.auc >= options.leakageGuard.threshold }
 
         lap("leakCheck")
-        // Choose the learner (auto: cross-validation on the training part).
+        // Choose the learner (auto: cross-validation on the training part), or tune it.
         var kind = options.model
-        if kind == .auto {
+        var oofByKind: [ModelChoice: [Double]] = [:]
+        var tuning: TuningReport? = nil
+        if options.tuneBudget != nil || options.tuneTrials != nil {
+            let kinds: [ModelChoice] = options.model == .auto ? [.logistic, .gbdt] : [options.model]
+            let (winner, tuned, oof, report) = try tune(kinds: kinds, table: table, rows: split.train.map { labels.rows[$0] },
+                                                        y: split.train.map { labels.y[$0] }, schema: schema, options: options,
+                                                        budget: options.tuneBudget, trials: options.tuneTrials, progress: progress)
+            kind = winner
+            options = tuned
+            options.model = winner
+            oofByKind[winner] = oof
+            tuning = report
+            notices.append("--tune tried \(report.evaluated) settings in \(Int(report.seconds.rounded())) s; best out-of-fold log loss \(NumberFormatting.fixed(report.bestLogLoss, 4))"
+                + (report.defaultLogLoss.map { " (defaults: \(NumberFormatting.fixed($0, 4)))" } ?? "") + " with "
+                + report.best.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+            lap("tuning")
+        } else if kind == .auto {
             let trainY = split.train.map { labels.y[$0] }
             let trainRows = split.train.map { labels.rows[$0] }
             var losses: [ModelChoice: Double] = [:]
             for candidate in [ModelChoice.logistic, .gbdt] {
-                losses[candidate] = try crossValidatedLogLoss(kind: candidate, table: table, rows: trainRows, y: trainY,
-                                                              schema: schema, options: options, progress: progress)
+                let p = try outOfFoldProbabilities(kind: candidate, table: table, rows: trainRows, y: trainY,
+                                                   schema: schema, options: options, progress: progress)
+                oofByKind[candidate] = p
+                losses[candidate] = Metrics.logLoss(p, trainY)
                 progress("auto: \(candidate.rawValue) out-of-fold log loss \(NumberFormatting.fixed(losses[candidate]!, 4))")
             }
             kind = losses[.gbdt]! < losses[.logistic]! ? .gbdt : .logistic
@@ -132,7 +167,27 @@ public enum Trainer {
         // Unreadable values are reported once, from the final encoding of every row.
         var holdoutIssues = EncodingIssues()
         let xHoldout = encoder.encode(table: table, rows: holdoutRows, issues: &holdoutIssues)
-        let holdoutP = holdoutPredictor.classifier.probabilities(xHoldout)
+        let rawHoldoutP = holdoutPredictor.classifier.probabilities(xHoldout)
+        // Calibration on out-of-fold predictions of the training part (those of --model auto
+        // when it ran), so the holdout judges it fairly.
+        var calibration: Calibration? = nil
+        let trainY = split.train.map { labels.y[$0] }
+        let calibrationRowLimit = 200_000
+        if options.calibration == .auto && oofByKind[kind] == nil && trainRows.count > calibrationRowLimit {
+            notices.append("calibration not fitted: \(trainRows.count) training rows would need \(options.folds) extra fits; log-loss models are close to calibrated at this size (see the reliability table; force it with --calibration platt or isotonic)")
+        } else if options.calibration != .none {
+            let oof = try oofByKind[kind] ?? outOfFoldProbabilities(kind: kind, table: table, rows: trainRows, y: trainY,
+                                                                    schema: schema, options: options, progress: progress)
+            switch options.calibration {
+            case .platt: calibration = Calibration.fitPlatt(oof, trainY)
+            case .isotonic: calibration = Calibration.fitIsotonic(oof, trainY)
+            default:
+                let (chosen, losses) = Calibration.choose(probabilities: oof, labels: trainY, seed: options.seed)
+                calibration = chosen
+                notices.append("calibration: \(chosen?.name ?? "none needed") (cross-fitted log loss on out-of-fold predictions: none \(NumberFormatting.fixed(losses["none"]!, 4)), Platt \(NumberFormatting.fixed(losses["platt"]!, 4)), isotonic \(NumberFormatting.fixed(losses["isotonic"]!, 4)))")
+            }
+        }
+        let holdoutP = calibration.map { c in rawHoldoutP.map(c.apply) } ?? rawHoldoutP
         let tiers = options.explicitTiers ?? options.tierPolicy.thresholds(probabilities: holdoutP, labels: holdoutY)
         let report = EvaluationReport(probabilities: holdoutP, labels: holdoutY, thresholds: tiers)
         progress("holdout ROC AUC \(NumberFormatting.fixed(report.auc, 4)), log loss \(NumberFormatting.fixed(report.logLoss, 4))")
@@ -147,6 +202,9 @@ public enum Trainer {
                                                      options: options, fixedTrees: fixedTrees, progress: progress)
         lap("finalFit")
         var hyperparameters: [String: String] = ["minCategoryCount": "\(options.minCategoryCount)"]
+        if let tuning {
+            hyperparameters["tuned"] = "\(tuning.evaluated) settings tried in \(Int(tuning.seconds.rounded())) s, seed \(options.seed)"
+        }
         var iterations = 0
         switch finalPredictor {
         case let .logistic(finalModel):
@@ -193,8 +251,10 @@ public enum Trainer {
             hyperparameters: hyperparameters,
             iterations: iterations, leaks: leaks, notices: notices,
             importance: importance(encoder: finalEncoder, predictor: finalPredictor, table: table, rows: holdoutRows))
-        let model = LeadModel(schema: schema, target: spec, encoder: finalEncoder, predictor: finalPredictor,
+        var model = LeadModel(schema: schema, target: spec, encoder: finalEncoder, predictor: finalPredictor,
                               tiers: tiers, training: metadata)
+        model.calibration = calibration
+        model.profile = DataProfile.build(table: table, rows: labels.rows, schema: schema, probabilities: holdoutP)
         return TrainingResult(model: model, singleColumnAUCs: aucs, timings: timings)
     }
 }
@@ -264,9 +324,10 @@ extension Trainer {
         }
     }
 
-    /// Mean out-of-fold log loss of a learner over `options.folds` stratified folds.
-    static func crossValidatedLogLoss(kind: ModelChoice, table: Table, rows: [Int], y: [Double], schema: Schema,
-                                      options: TrainingOptions, progress: @escaping (String) -> Void) throws -> Double {
+    /// Out-of-fold probabilities of a learner over `options.folds` stratified folds: each row's
+    /// prediction from the model fitted without its fold (aligned with `y`).
+    static func outOfFoldProbabilities(kind: ModelChoice, table: Table, rows: [Int], y: [Double], schema: Schema,
+                                       options: TrainingOptions, progress: @escaping (String) -> Void) throws -> [Double] {
         let k = max(2, options.folds)
         var rng = SeededGenerator(seed: options.seed &+ 7)
         var fold = [Int](repeating: 0, count: y.count)
@@ -275,16 +336,16 @@ extension Trainer {
             members.shuffle(using: &rng)
             for (i, m) in members.enumerated() { fold[m] = i % k }
         }
-        var total = 0.0
+        var oof = [Double](repeating: 0, count: y.count)
         for f in 0..<k {
             let fitIdx = y.indices.filter { fold[$0] != f }, testIdx = y.indices.filter { fold[$0] == f }
             let (encoder, predictor, _) = try fit(kind: kind, table: table, rows: fitIdx.map { rows[$0] }, y: fitIdx.map { y[$0] },
                                                schema: schema, options: options, fixedTrees: nil, progress: { _ in })
             var issues = EncodingIssues()
             let p = predictor.classifier.probabilities(encoder.encode(table: table, rows: testIdx.map { rows[$0] }, issues: &issues))
-            total += Metrics.logLoss(p, testIdx.map { y[$0] }) * Double(testIdx.count)
+            for (i, t) in testIdx.enumerated() { oof[t] = p[i] }
         }
-        return total / Double(y.count)
+        return oof
     }
 }
 
