@@ -159,10 +159,25 @@ struct ScoreWriter {
 }
 
 func csvField(_ s: String) -> String {
-    if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    var out: [UInt8] = []
+    appendCSVField(s, to: &out)
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// `s` as a CSV field (quoted, with quotes doubled, when it holds a comma, quote or line end),
+/// appended as bytes.
+func appendCSVField(_ s: String, to out: inout [UInt8]) {
+    let utf8 = s.utf8
+    guard utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else {
+        out.append(contentsOf: utf8)
+        return
     }
-    return s
+    out.append(0x22)
+    for b in utf8 {
+        if b == 0x22 { out.append(0x22) }
+        out.append(b)
+    }
+    out.append(0x22)
 }
 
 func jsonQuote(_ s: String) -> String { NumberFormatting.quoted(s) }

@@ -110,18 +110,24 @@ struct RulesScore: LeadScoreCommand {
         var header = keepColumns.map { table.header[$0] } + ["points"] + rules.groups.map { "points_\($0.name)" }
         if rules.grade != nil { header.append("grade") }
         header += ["tier", "rules_fired"]
-        var text = header.map(csvField).joined(separator: ",") + "\n"
-        for (r, s) in scores.enumerated() {
-            var fields = keepColumns.map { table.columns[$0][r] }
-            fields.append(formatPoints(s.total))
-            fields += s.groups.map(formatPoints)
-            if let g = s.grade { fields.append(g) }
-            fields.append(s.tier.rawValue)
-            fields.append(s.fired.map { "\(labels[$0.rule]) (\($0.points > 0 ? "+" : "")\(formatPoints($0.points)))" }.joined(separator: "; "))
-            text += fields.map(csvField).joined(separator: ",") + "\n"
-        }
         let file = try AtomicFile(path: out)
-        try file.write(text)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1 << 17)
+        for (k, name) in header.enumerated() { if k > 0 { bytes.append(0x2C) }; appendCSVField(name, to: &bytes) }
+        bytes.append(0x0A)
+        for (r, s) in scores.enumerated() {
+            for c in keepColumns { appendCSVField(table.columns[c][r], to: &bytes); bytes.append(0x2C) }
+            bytes.append(contentsOf: formatPoints(s.total).utf8)
+            for g in s.groups { bytes.append(0x2C); bytes.append(contentsOf: formatPoints(g).utf8) }
+            if let g = s.grade { bytes.append(0x2C); bytes.append(contentsOf: g.utf8) }
+            bytes.append(0x2C)
+            bytes.append(contentsOf: s.tier.rawValue.utf8)
+            bytes.append(0x2C)
+            appendCSVField(s.fired.map { "\(labels[$0.rule]) (\($0.points > 0 ? "+" : "")\(formatPoints($0.points)))" }.joined(separator: "; "), to: &bytes)
+            bytes.append(0x0A)
+            if bytes.count >= 1 << 16 { try file.write(bytes: bytes); bytes.removeAll(keepingCapacity: true) }
+        }
+        try file.write(bytes: bytes)
         try file.commit()
         let tiers = TierSummary.summarize(tiers: scores.map(\.tier), labels: [Double](repeating: 0, count: scores.count))
         let summary = RuleScoreSummary(leads: scores.count, asOf: DateParser.isoDate(days: Int(scorer.asOf / 86_400)),

@@ -109,7 +109,7 @@ public indirect enum Condition: Codable, Equatable, Sendable {
 /// Points as people write them: whole numbers without a decimal point, else up to 4 decimals.
 public func formatPoints(_ x: Double) -> String {
     if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
-    var s = String(format: "%.4f", x)
+    var s = NumberFormatting.fixed(x, 4)
     while s.hasSuffix("0") { s.removeLast() }
     if s.hasSuffix(".") { s.removeLast() }
     return s
