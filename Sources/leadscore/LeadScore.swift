@@ -13,7 +13,7 @@ struct LeadScore: ParsableCommand {
         """,
         version: LeadScoreVersion.current,
         subcommands: [Quickstart.self, Generate.self, SchemaCommand.self, Train.self, Predict.self,
-                      Evaluate.self, Inspect.self, RulesCommand.self, Compare.self, DriftCommand.self, Retrain.self, Models.self]
+                      Evaluate.self, Inspect.self, RulesCommand.self, Compare.self, DriftCommand.self, Retrain.self, Models.self, Report.self]
     )
 }
 

@@ -18,6 +18,9 @@ struct Quickstart: LeadScoreCommand {
     @Option(help: "Rules to compare the model with (default: the bundled datasets/rules-example.yaml; 'none' to skip).")
     var rules: String = "datasets/rules-example.yaml"
 
+    @Option(name: .customLong("report"), help: "HTML report on the held-out leads to write.")
+    var reportPath: String = "models/quickstart-report.html"
+
     func execute() throws {
         let start = Date()
         guard FileManager.default.fileExists(atPath: data) else {
@@ -25,6 +28,7 @@ struct Quickstart: LeadScoreCommand {
         }
         try checkWritable(out)
         try checkWritable(scored)
+        try checkWritable(reportPath)
         if rules != "none" { _ = try RuleSet.load(path: rules) }  // a bad rules file fails before training
         print("leadscore quickstart: train on 80% of \(data), score the other 20% as new leads\n")
         let (table, schema) = try DataSource(path: data).load(target: "converted", hashing: true)
@@ -66,18 +70,23 @@ struct Quickstart: LeadScoreCommand {
             let lead = scoredLeads[top]
             print("\nWhy lead \(ids[top]) scores \(lead.score) (\(lead.tier.rawValue)): " + lead.reasons.map(\.text).joined(separator: "; "))
         }
-        if rules != "none" {
-            // The same held-out leads scored by the rules a marketing team would write, as of the
-            // export date (the newest date in the file), so that inactivity decays as it did then.
-            let ruleSet = try RuleSet.load(path: rules)
-            let heldOutLabels = try Labels(table: newLeads, spec: spec, missing: schema.missingTokens)
-            let asOf = try newestDate(table: table, schema: schema) ?? RuleScorer.asOfDate(nil)
+        // The same held-out leads scored by the rules a marketing team would write, as of the
+        // export date (the newest date in the file), so that inactivity decays as it did then.
+        let ruleSet = rules == "none" ? nil : try RuleSet.load(path: rules)
+        let heldOutLabels = try Labels(table: newLeads, spec: spec, missing: schema.missingTokens)
+        let asOf = try newestDate(table: table, schema: schema) ?? RuleScorer.asOfDate(nil)
+        if let ruleSet {
             let comparison = try ComparisonReport.compute(model: result.model, rules: ruleSet, table: newLeads, schema: schema,
                                                           labels: heldOutLabels, events: nil, asOf: asOf, capacity: nil)
             print("\n=== The model against the rules in \(rules) on the same held-out leads (as of \(DateParser.isoDate(days: Int(asOf / 86_400)))) ===")
             print(comparisonText(comparison))
         }
-        print("\nWrote \(out) and \(scored) (\(elapsed(start)))")
+        let page = try HTMLReport.build(model: result.model, modelPath: out, table: newLeads, schema: schema, labels: heldOutLabels,
+                                        rules: ruleSet, events: nil, asOf: asOf)
+        let reportFile = try AtomicFile(path: reportPath)
+        try reportFile.write(page.html())
+        try reportFile.commit()
+        print("\nWrote \(out), \(scored) and the report \(reportPath) (open it in a browser) (\(elapsed(start)))")
         print("Next: leadscore predict --model \(out) --data NEW.csv --out scored.csv")
     }
 }

@@ -121,3 +121,66 @@ extension CLITests {
         XCTAssertTrue(hyper["tuned"]?.contains("4 settings") ?? false, "\(hyper)")
     }
 }
+
+/// The report rendered by a real browser.
+extension CLITests {
+    func chromium() -> String? {
+        for name in ["chromium", "chromium-browser", "google-chrome"] {
+            for dir in ["/usr/bin", "/usr/local/bin", "/snap/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+                return "\(dir)/\(name)"
+            }
+        }
+        return nil
+    }
+
+    func runTool(_ path: String, _ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func testReportRendersInAHeadlessBrowser() throws {
+        let dir = tempDir()
+        XCTAssertEqual(try run(["generate", "--leads", "2500", "--seed", "9", "--out", "\(dir)/h.csv"]).status, 0)
+        XCTAssertEqual(try run(["train", "--data", "\(dir)/h.csv", "--target", "converted", "--model", "logistic", "--out", "\(dir)/m.json"]).status, 0)
+        let r = try run(["report", "--model", "\(dir)/m.json", "--data", "\(dir)/h.csv", "--rules", Self.rulesExample, "--as-of", "2026-11-01",
+                         "--out", "\(dir)/report.html"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let html = read("\(dir)/report.html")
+        // The page's AUC is evaluate's, to the last digit.
+        let e = try run(["evaluate", "--model", "\(dir)/m.json", "--data", "\(dir)/h.csv", "--json"])
+        let auc = (try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any])["auc"] as! Double
+        let marker = "id=\"auc\" data-value=\""
+        let start = html.range(of: marker)!.upperBound
+        XCTAssertEqual(Double(html[start...].prefix { $0 != "\"" })!, auc, accuracy: 1e-12)
+        guard let browser = chromium() else {
+            throw XCTSkip("Chromium is absent: install it (apt-get install chromium; .ci/run does) to render the report in a browser")
+        }
+        let url = "file://\(dir)/report.html"
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
+        let shot = try runTool(browser, flags + ["--window-size=1200,6000", "--screenshot=\(dir)/report.png", url])
+        XCTAssertEqual(shot.status, 0, shot.stderr)
+        let png = FileManager.default.contents(atPath: "\(dir)/report.png") ?? Data()
+        XCTAssertGreaterThan(png.count, 50_000, "screenshot too small: \(png.count) bytes")
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        // No console messages from the page (it has no scripts; a broken page would log).
+        let consoleLines = shot.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+        XCTAssertTrue(consoleLines.isEmpty, consoleLines.joined(separator: "\n"))
+        // The DOM the browser built holds every chart, each drawing something.
+        let dom = try runTool(browser, flags + ["--dump-dom", url])
+        XCTAssertEqual(dom.status, 0, dom.stderr)
+        for id in ["roc", "pr", "gains", "lift", "reliability", "tier-rate", "tier-share", "distribution", "importance", "agreement", "capacity"] {
+            guard let s = dom.stdout.range(of: "<svg id=\"\(id)\"") else { XCTFail("chart \(id) missing from the rendered page"); continue }
+            let end = dom.stdout.range(of: "</svg>", range: s.upperBound..<dom.stdout.endIndex)!
+            let svg = dom.stdout[s.lowerBound..<end.upperBound]
+            XCTAssertTrue(svg.contains("<polyline") || svg.contains("<rect") || svg.contains("<circle"), "chart \(id) is empty")
+        }
+    }
+}
