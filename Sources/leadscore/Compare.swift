@@ -12,28 +12,15 @@ struct Compare: LeadScoreCommand {
         each method puts in its top N against random's.
         """)
 
-    @Option(help: "Model file.")
-    var model: String
+    @OptionGroup var input: LabelledModelData
 
     @Option(help: "Rules file (YAML or JSON).")
     var rules: String
 
-    @Option(help: "Labelled CSV of past leads.")
-    var data: String
-
-    @OptionGroup var targetOptions: TargetOptions
-
     @Option(help: "Leads sales can work (default: as many as the rules put in SQL).")
     var capacity: Int?
 
-    @Option(help: "Activity log CSV for the rules' 'on:' rules.")
-    var events: String?
-
-    @Option(name: .customLong("as-of"), help: "Date rule decay and event windows count to (YYYY-MM-DD; default: today).")
-    var asOf: String?
-
-    @Option(help: "Field delimiter: , ; tab or | (default: detected).")
-    var delimiter: String?
+    @OptionGroup var context: RuleContextOptions
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -43,32 +30,14 @@ struct Compare: LeadScoreCommand {
     }
 
     func execute() throws {
-        let leadModel = try LeadModel.load(from: model)
         let ruleSet = try RuleSet.load(path: rules)
-        var source = DataSource(path: data, delimiter: try delimiter.map(DataSource.parseDelimiter))
-        source.missingTokens = leadModel.schema.missingTokens.tokens
-        var spec = leadModel.target
-        if let column = targetOptions.target { spec.column = column }
-        if targetOptions.positive != nil {
-            spec.positive = splitList(targetOptions.positive)
-            spec.negative = splitList(targetOptions.negative)
-        }
-        let (table, schema) = try source.load(target: spec.column)
-        let missingColumns = leadModel.encoder.missingColumns(in: table.header)
-        if !missingColumns.isEmpty { throw DataError.missingColumns(file: data, columns: missingColumns) }
-        guard let tc = table.index(of: spec.column) else { throw table.unknownColumn(spec.column, role: "target") }
-        spec = try spec.resolved(values: table.columns[tc], missing: schema.missingTokens, file: data)
-        let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
-        guard labels.y.contains(1), labels.y.contains(0) else {
-            throw DataError.target(file: data, column: spec.column, reason: "a comparison needs both converted and unconverted leads")
-        }
-        let log = try events.map { try EventLog.read(path: $0) }
-        let day = try RuleScorer.asOfDate(asOf)
+        let (leadModel, table, schema, labels) = try input.load(purpose: "a comparison")
+        let day = try context.day
         let report = try ComparisonReport.compute(model: leadModel, rules: ruleSet, table: table, schema: schema, labels: labels,
-                                                  events: log, asOf: day, capacity: capacity)
+                                                  events: try context.eventLog, asOf: day, capacity: capacity)
         if json { print(try jsonString(report)); return }
-        print("\(data): \(grouped(report.rows)) labelled leads, \(grouped(report.conversions)) converted (\(pct(Double(report.conversions) / Double(max(1, report.rows)))))")
-        print("model: \(model) (\(leadModel.kind.description))   rules: \(rules), as of \(DateParser.isoDate(days: Int(day / 86_400)))\n")
+        print("\(input.data): \(grouped(report.rows)) labelled leads, \(grouped(report.conversions)) converted (\(pct(Double(report.conversions) / Double(max(1, report.rows)))))")
+        print("model: \(input.model) (\(leadModel.kind.description))   rules: \(rules), as of \(DateParser.isoDate(days: Int(day / 86_400)))\n")
         print(comparisonText(report))
     }
 }

@@ -143,3 +143,53 @@ struct TreeOptions: ParsableArguments {
         return g
     }
 }
+
+/// A model and the labelled leads it is judged on (`compare`, `report`): the model's target
+/// definition unless the options give another, its missing tokens.
+struct LabelledModelData: ParsableArguments {
+    @Option(help: "Model file.")
+    var model: String
+
+    @Option(help: "Labelled CSV of past leads.")
+    var data: String
+
+    @OptionGroup var targetOptions: TargetOptions
+
+    @Option(help: "Field delimiter: , ; tab or | (default: detected).")
+    var delimiter: String?
+
+    /// Reads the model and the file; every labelled lead, both outcomes present.
+    func load(purpose: String) throws -> (LeadModel, Table, Schema, Labels) {
+        let leadModel = try LeadModel.load(from: model)
+        var source = DataSource(path: data, delimiter: try delimiter.map(DataSource.parseDelimiter))
+        source.missingTokens = leadModel.schema.missingTokens.tokens
+        var spec = leadModel.target
+        if let column = targetOptions.target { spec.column = column }
+        if targetOptions.positive != nil {
+            spec.positive = splitList(targetOptions.positive)
+            spec.negative = splitList(targetOptions.negative)
+        }
+        let (table, schema) = try source.load(target: spec.column)
+        let missingColumns = leadModel.encoder.missingColumns(in: table.header)
+        if !missingColumns.isEmpty { throw DataError.missingColumns(file: data, columns: missingColumns) }
+        guard let tc = table.index(of: spec.column) else { throw table.unknownColumn(spec.column, role: "target") }
+        spec = try spec.resolved(values: table.columns[tc], missing: schema.missingTokens, file: data)
+        let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
+        guard labels.y.contains(1), labels.y.contains(0) else {
+            throw DataError.target(file: data, column: spec.column, reason: "\(purpose) needs both converted and unconverted leads")
+        }
+        return (leadModel, table, schema, labels)
+    }
+}
+
+/// What rules need besides the rules file: the activity log and the as-of date.
+struct RuleContextOptions: ParsableArguments {
+    @Option(help: "Activity log CSV (lead id, activity, timestamp, optional value) for the rules' 'on:' rules.")
+    var events: String?
+
+    @Option(name: .customLong("as-of"), help: "Date rule decay and event windows count to (YYYY-MM-DD; default: today).")
+    var asOf: String?
+
+    var eventLog: EventLog? { get throws { try events.map { try EventLog.read(path: $0) } } }
+    var day: Double { get throws { try RuleScorer.asOfDate(asOf) } }
+}

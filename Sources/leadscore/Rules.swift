@@ -18,11 +18,7 @@ struct RuleInputOptions: ParsableArguments {
     @Option(help: "CSV of leads.")
     var data: String
 
-    @Option(help: "Activity log CSV (lead id, activity, timestamp, optional value) for 'on:' rules.")
-    var events: String?
-
-    @Option(name: .customLong("as-of"), help: "Date decay and event windows count to (YYYY-MM-DD; default: today).")
-    var asOf: String?
+    @OptionGroup var context: RuleContextOptions
 
     @OptionGroup var read: ReadOptions
 
@@ -30,8 +26,8 @@ struct RuleInputOptions: ParsableArguments {
     func load(target: String? = nil) throws -> (RuleScorer, Table, Schema) {
         let ruleSet = try RuleSet.load(path: rules)
         let (table, schema) = try read.source(path: data).load(target: target)
-        let log = try events.map { try EventLog.read(path: $0) }
-        let scorer = try RuleScorer(rules: ruleSet, table: table, schema: schema, asOf: try RuleScorer.asOfDate(asOf), events: log)
+        let log = try context.eventLog
+        let scorer = try RuleScorer(rules: ruleSet, table: table, schema: schema, asOf: try context.day, events: log)
         if let log, scorer.unmatchedEventLeads > 0 {
             Console.note("warning: \(log.source): \(grouped(scorer.unmatchedEventLeads)) leads in the event log are not in \(data); their events are ignored")
         }
