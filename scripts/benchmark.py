@@ -24,6 +24,11 @@ PREDICT_BENCH = os.path.join(ROOT, "scripts/predict-bench/.build/release/predict
 PY = sys.executable
 QUICK = "--quick" in sys.argv
 WORK = tempfile.mkdtemp(prefix="leadscore-bench-")
+# The work folder holds GB-sized generated files and a split copy of the X Education export:
+# removed when the run ends, unless LEADSCORE_BENCH_KEEP is set (to look at them).
+if not os.environ.get("LEADSCORE_BENCH_KEEP") and __name__ == "__main__":
+    import atexit, shutil
+    atexit.register(shutil.rmtree, WORK, True)
 XED = os.path.join(os.path.dirname(ROOT), "shared/datasets/xeducation-leads.csv")
 XED_LEAKS = ["Tags", "Lead Quality", "Lead Profile", "Asymmetrique Activity Index", "Asymmetrique Profile Index",
              "Asymmetrique Activity Score", "Asymmetrique Profile Score", "Last Notable Activity"]

@@ -1,9 +1,17 @@
 import Foundation
 @testable import LeadScoring
 
+/// One folder for this test process's files, removed when the process exits.
+let testRoot: String = {
+    let path = NSTemporaryDirectory() + "leadscore-tests-\(getpid())"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: testRoot) }
+    return path
+}()
+
 /// A fresh temporary directory per test.
 func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "leadscore-tests-\(UUID().uuidString)"
+    let path = testRoot + "/\(UUID().uuidString)"
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
