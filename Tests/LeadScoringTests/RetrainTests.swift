@@ -80,6 +80,10 @@ final class UncertaintyTests: XCTestCase {
         // Isotonic is monotone and interpolates.
         let iso = Calibration.fitIsotonic([0.1, 0.2, 0.3, 0.4], [0, 1, 0, 1])
         XCTAssertLessThanOrEqual(iso.apply(0.15), iso.apply(0.35))
+        // Tied probabilities are pooled before fitting: four leads at 0.2 (one converts) get 0.25.
+        let tied = Calibration.fitIsotonic([0.2, 0.2, 0.2, 0.2, 0.5, 0.5], [0, 0, 0, 1, 1, 0])
+        XCTAssertEqual(tied.apply(0.2), 0.25, accuracy: 1e-12)
+        XCTAssertEqual(tied.apply(0.5), 0.5, accuracy: 1e-12)
     }
 }
 
@@ -94,6 +98,18 @@ final class DriftTests: XCTestCase {
         XCTAssertEqual(DriftReport.Status(psi: 0.05), .stable)
         XCTAssertEqual(DriftReport.Status(psi: 0.1), .warning)
         XCTAssertEqual(DriftReport.Status(psi: 0.25), .alarm)
+    }
+
+    /// A count column (half 0, 40% 1, 10% 2) keeps each value in its own bin, so moving the
+    /// 1s to 2s shows.
+    func testDecileBinsOfACountColumn() {
+        let training = [Double](repeating: 0, count: 50) + [Double](repeating: 1, count: 40) + [Double](repeating: 2, count: 10)
+        let edges = DataProfile.decileEdges(training)
+        XCTAssertEqual(edges, [1, 2, .infinity])
+        let expected = DataProfile.binShares(training, edges: edges)
+        XCTAssertEqual(expected, [0.5, 0.4, 0.1])
+        let shifted = [Double](repeating: 0, count: 50) + [Double](repeating: 2, count: 50)
+        XCTAssertGreaterThan(populationStabilityIndex(expected: expected, actual: DataProfile.binShares(shifted, edges: edges)), 0.25)
     }
 
     func testDriftFindsShiftsUnseenCategoriesAndMissingRates() throws {
@@ -177,11 +193,27 @@ final class RegistryTests: XCTestCase {
         try registry.promote(3, reason: "by hand")
         XCTAssertEqual(try registry.index().active, 3)
         XCTAssertEqual(try registry.rollback(), 1)
+        // Nothing earlier than version 1 was ever active.
+        XCTAssertThrowsError(try registry.rollback())
         XCTAssertThrowsError(try registry.promote(9, reason: "x"))
         XCTAssertEqual(try registry.load(version: 3).training.rows, model.training.rows)
         lock = nil
         XCTAssertNotNil(try registry.lock())
         withExtendedLifetime(lock) {}
+    }
+
+    /// Rollbacks walk back through the history: 3 → 2 → 1.
+    func testRepeatedRollbacksWalkBack() throws {
+        let registry = try ModelRegistry(directory: temporaryDirectory() + "/models", create: true)
+        let model = try trainedModel(seed: 6)
+        for v in 1...3 {
+            try registry.add(model, dataFiles: ["\(v).csv"], holdoutAUC: 0.8, holdoutLogLoss: 0.4, decision: nil, activate: true, reason: "new")
+        }
+        XCTAssertEqual(try registry.rollback(), 2)
+        XCTAssertEqual(try registry.rollback(), 1)
+        XCTAssertThrowsError(try registry.rollback())
+        try registry.promote(3, reason: "by hand")
+        XCTAssertEqual(try registry.rollback(), 1)
     }
 
     func testSmallDataIsRefusedAndWarned() throws {

@@ -110,11 +110,12 @@ final class RulesTests: XCTestCase {
         A,Webinar_Attended,2026-05-01T10:00:00Z,
         A,page_view,2026-10-31T00:00:00Z,3
         C,webinar_attended,2026-11-05T00:00:00Z,
+        B,webinar_attended,2026-11-01T10:00:00Z,
         D,page_view,2026-10-01T00:00:00Z,
 
         """, name: "events.csv")
         let log = try EventLog.read(path: path)
-        XCTAssertEqual(log.count, 5)
+        XCTAssertEqual(log.count, 6)
         let s = try scorer("""
         version: 1
         groups:
@@ -133,7 +134,9 @@ final class RulesTests: XCTestCase {
         XCTAssertEqual(scores[0].total, 5 + 5, accuracy: 1e-12)
         XCTAssertEqual(scores[2].total, 0)
         XCTAssertEqual(scores[3].total, 2 * pow(0.5, 31.0 / 30), accuracy: 1e-12)
-        XCTAssertEqual(scores.map(\.tier), [.mql, .cold, .cold, .cold])
+        // B's webinar at 10:00 on the as-of day counts in full (the as-of date includes its day).
+        XCTAssertEqual(scores[1].total, 10)
+        XCTAssertEqual(scores.map(\.tier), [.mql, .mql, .cold, .cold])
     }
 
     func testEventRulesWithoutALogAreAnError() throws {
@@ -217,6 +220,22 @@ final class RulesTests: XCTestCase {
         XCTAssertTrue(regex.message.contains("not a valid regular expression"), regex.message)
         let tiers = try error(rule("{column: title, equals: VP}").replacingOccurrences(of: "{mql: 1, sql: 2}", with: "{mql: 5, sql: 2}"))
         XCTAssertTrue(tiers.message.contains("below the MQL threshold"), tiers.message)
+    }
+
+    func testNumbersWrittenInRulesMatchTextAsWritten() throws {
+        let path = writeTemp("code,y\n1.50,1\nA2,0\nB,0\n02134,1\n")
+        let (table, schema) = try DataSource(path: path).load()
+        let rules = try RuleSet.parse("""
+        version: 1
+        groups:
+          g:
+            rules:
+              - when: {column: code, in: [1.50, 02134]}
+                points: 1
+        tiers: {mql: 1, sql: 2}
+        """, source: "r.yaml")
+        let scorer = try RuleScorer(rules: rules, table: table, schema: schema, asOf: 0)
+        XCTAssertEqual(scorer.scoreAll().map(\.total), [1, 0, 0, 1])
     }
 
     func testJSONRulesAreAccepted() throws {

@@ -62,13 +62,15 @@ public struct DataProfile: Codable, Equatable, Sendable {
         return Values.lowercasedTrimmed(raw)
     }
 
-    /// Upper edges of (up to) ten bins at the deciles of sorted `values`; the last edge is +∞.
+    /// Exclusive upper edges of (up to) ten bins at the deciles of sorted `values`; the last edge
+    /// is +∞. An edge above the minimum keeps the lowest values in the first bin, and a decile at
+    /// the maximum still opens a bin of its own (a count column's top value).
     static func decileEdges(_ sorted: [Double]) -> [Double] {
         var edges: [Double] = []
-        guard !sorted.isEmpty else { return [.infinity] }
+        guard let lowest = sorted.first else { return [.infinity] }
         for k in 1..<10 {
             let q = sorted[min(sorted.count - 1, k * sorted.count / 10)]
-            if edges.last.map({ q > $0 }) ?? true, q < sorted[sorted.count - 1] { edges.append(q) }
+            if q > lowest, edges.last.map({ q > $0 }) ?? true { edges.append(q) }
         }
         return edges + [.infinity]
     }

@@ -81,21 +81,30 @@ public enum Calibration: Codable, Equatable, Sendable {
     }
 
     /// Isotonic regression of outcomes on probability (pool-adjacent-violators), kept as the
-    /// blocks' mean probabilities and rates.
+    /// blocks' mean probabilities and rates. Leads with equal probabilities are pooled first
+    /// (one point weighted by their count), so ties never straddle two blocks.
     public static func fitIsotonic(_ p: [Double], _ y: [Double]) -> Calibration {
         let order = p.indices.sorted { p[$0] < p[$1] }
-        let fitted = isotonicFit(order.map { y[$0] })
-        var xs: [Double] = [], ys: [Double] = []
+        var xs: [Double] = [], rates: [Double] = [], weights: [Double] = []
         var i = 0
         while i < order.count {
-            var j = i, sum = 0.0
-            while j < order.count && fitted[j] == fitted[i] { sum += p[order[j]]; j += 1 }
-            xs.append(sum / Double(j - i))
-            // Keep the extremes off 0 and 1: a handful of leads never justify certainty.
-            ys.append(min(max(fitted[i], 1e-4), 1 - 1e-4))
+            var j = i, hits = 0.0
+            while j < order.count && p[order[j]] == p[order[i]] { hits += y[order[j]]; j += 1 }
+            xs.append(p[order[i]]); rates.append(hits / Double(j - i)); weights.append(Double(j - i))
             i = j
         }
-        return .isotonic(x: xs, y: ys)
+        let fitted = isotonicFit(rates, weights: weights)
+        var blockX: [Double] = [], blockY: [Double] = []
+        i = 0
+        while i < xs.count {
+            var j = i, sum = 0.0, weight = 0.0
+            while j < xs.count && fitted[j] == fitted[i] { sum += xs[j] * weights[j]; weight += weights[j]; j += 1 }
+            blockX.append(sum / weight)
+            // Keep the extremes off 0 and 1: a handful of leads never justify certainty.
+            blockY.append(min(max(fitted[i], 1e-4), 1 - 1e-4))
+            i = j
+        }
+        return .isotonic(x: blockX, y: blockY)
     }
 
     /// Chooses among no calibration, Platt scaling and isotonic regression by log loss, each

@@ -25,6 +25,8 @@ public struct Activation: Codable, Equatable, Sendable {
     public var version: Int
     public var at: String
     public var reason: String
+    /// True for a rollback (it undoes the activation before it rather than adding one).
+    public var rollback: Bool? = nil
 }
 
 /// The registry's table of contents (`registry.json`).
@@ -141,6 +143,10 @@ public final class ModelRegistry: @unchecked Sendable {
 
     /// Makes `version` active. Call with the lock held.
     public func promote(_ version: Int, reason: String) throws {
+        try activate(version, reason: reason, rollback: false)
+    }
+
+    func activate(_ version: Int, reason: String, rollback: Bool) throws {
         var index = try self.index()
         guard index.entry(version) != nil else {
             throw UsageError("\(directory): no version \(version); versions: " + index.versions.map { "\($0.version)" }.joined(separator: ", "))
@@ -150,20 +156,26 @@ public final class ModelRegistry: @unchecked Sendable {
         }
         if index.active == version { throw UsageError("version \(version) is already active") }
         index.active = version
-        index.activations.append(Activation(version: version, at: ModelRegistry.now(), reason: reason))
+        index.activations.append(Activation(version: version, at: ModelRegistry.now(), reason: reason, rollback: rollback ? true : nil))
         try write(index)
     }
 
-    /// Makes the previously active version active again; returns it. Call with the lock held.
+    /// Makes the previously active version active again; returns it. Repeated rollbacks walk
+    /// back through the history (3 → 2 → 1), not back and forth. Call with the lock held.
     @discardableResult
     public func rollback() throws -> Int {
         let index = try self.index()
         guard let current = index.active else { throw UsageError("\(directory): no active version to roll back from") }
-        // The latest earlier activation of a different version.
-        guard let previous = index.activations.reversed().first(where: { $0.version != current })?.version else {
-            throw UsageError("\(directory): version \(current) is the only version that has been active; nothing to roll back to")
+        // Replay the history as a stack: an activation pushes its version, a rollback pops one.
+        var stack: [Int] = []
+        for a in index.activations {
+            if a.rollback == true { if !stack.isEmpty { stack.removeLast() } } else { stack.append(a.version) }
         }
-        try promote(previous, reason: "rollback from version \(current)")
+        while let top = stack.last, top == current { stack.removeLast() }
+        guard let previous = stack.last else {
+            throw UsageError("\(directory): no earlier active version to roll back to from version \(current)")
+        }
+        try activate(previous, reason: "rollback from version \(current)", rollback: true)
         return previous
     }
 }

@@ -137,11 +137,14 @@ public struct Dependence: Codable, Equatable, Sendable {
         var grid: [String] = []
         var positions: [Double] = []
         if kind == .numeric {
-            let values = Array(Set(present.compactMap(Values.number))).sorted()
+            // The values as the data writes them (substituted as text), keyed by their number.
+            var written: [Double: String] = [:]
+            for v in present { if let x = Values.number(v), written[x] == nil { written[x] = Values.trim(v) } }
+            let values = written.keys.sorted()
             guard values.count >= 2 else { return nil }
             let count = min(12, values.count)
             positions = Array(Set((0..<count).map { values[$0 * (values.count - 1) / max(1, count - 1)] })).sorted()
-            grid = positions.map { formatPoints($0) }
+            grid = positions.map { written[$0]! }
         } else {
             var counts: [String: Int] = [:]
             for v in present { counts[Values.trim(v), default: 0] += 1 }

@@ -18,12 +18,13 @@ public struct ColumnReference: Codable, Equatable, Sendable {
 /// case and surrounding spaces.
 public enum RuleValue: Codable, Equatable, Sendable, CustomStringConvertible {
     case text(String)
-    case number(Double)
+    /// A number as written (`raw`), so that `02134` still matches the text "02134".
+    case number(Double, raw: String)
 
     public var description: String {
         switch self {
         case let .text(s): return s
-        case let .number(x): return formatPoints(x)
+        case let .number(_, raw): return raw
         }
     }
 

@@ -50,12 +50,15 @@ public struct EventLog: Sendable {
             throw DataError.missingColumns(file: path, columns: ["timestamp"])
         }
         let valueIndex = find(["value"])
+        // Read every record first: whether dates are day-first is decided over the whole column
+        // (one 25/04/2024 makes 03/04/2024 the 3rd of April), as schema inference does.
+        var records: [CSVRecord] = []
+        while let record = try reader.next() { records.append(record) }
+        let dayFirst = records.contains { DateParser.needsDayFirst($0.fields[timeIndex]) }
         var events: [String: [Event]] = [:]
-        var dayFirst: Bool? = nil
-        while let record = try reader.next() {
+        for record in records {
             let raw = record.fields[timeIndex]
-            if dayFirst == nil, DateParser.needsDayFirst(raw) { dayFirst = true }
-            guard let t = DateParser.parse(raw, dayFirst: dayFirst ?? false) else {
+            guard let t = DateParser.parse(raw, dayFirst: dayFirst) else {
                 throw DataError.badValue(file: path, line: record.line, column: header[timeIndex], value: raw, reason: "not a date or time")
             }
             var value: Double? = nil

@@ -222,7 +222,7 @@ struct RuleFileParser {
         guard let scalar = node.scalar else { throw fail(node, "expected a single value") }
         // Quoted scalars stay text ("007" must not become 7); yes/no/true stay words, read
         // against the column's type when the rules meet the data.
-        if scalar.style == .plain, let x = Values.number(scalar.string) { return .number(x) }
+        if scalar.style == .plain, let x = Values.number(scalar.string) { return .number(x, raw: scalar.string) }
         return .text(scalar.string)
     }
 

@@ -23,7 +23,7 @@ public struct RuleScorer {
     public let rules: RuleSet
     public let table: Table
     /// Midnight UTC of the as-of date, in seconds since 1970: decay counts days up to it, and
-    /// events after it are ignored.
+    /// events after that day are ignored (events during it count, with age 0).
     public let asOf: Double
     let events: [[EventLog.Event]]?
     /// Leads in the event log that are not in the table (their events are not scored).
@@ -182,7 +182,7 @@ public struct RuleScorer {
             case .numeric:
                 var wanted: [Double] = []
                 for v in values {
-                    guard case let .number(x) = v else {
+                    guard case let .number(x, _) = v else {
                         throw RuleError(file: rules.source, line: ref.line > 0 ? ref.line : line, column: ref.column,
                                         "'\(column.name)' is numeric, but the rule compares it with the text '\(v)'")
                     }
@@ -275,8 +275,9 @@ public struct RuleScorer {
             case let .on(activity, p, within, cap, perValue):
                 let lowered = activity.lowercased()
                 for event in events![r] where event.activity == lowered {
-                    let age = (asOf - event.time) / 86_400
-                    if age < 0 { continue }  // after the as-of date: not happened yet
+                    // The as-of date includes its whole day; later events have not happened yet.
+                    if event.time >= asOf + 86_400 { continue }
+                    let age = max(0, (asOf - event.time) / 86_400)
                     if let within, age > within { continue }
                     let units = perValue ? (event.value ?? 1) : 1
                     points += p * units * (decay?.factor(days: age) ?? 1)

@@ -139,11 +139,11 @@ public struct ScorecardBuilder: Sendable {
                       rules: RuleSet(version: RuleSet.currentVersion, groups: [group], mql: mql, sql: sql, grade: nil, source: source))
     }
 
-    /// A cut point rounded to at most 3 significant digits (readable; bands barely move).
+    /// A cut point rounded to 3 significant digits (readable; bands barely move), without the
+    /// float noise of scaling (0.00123, not 0.0012300000000000002).
     func niceCut(_ x: Double) -> Double {
         guard x != 0, x.isFinite else { return x }
-        let magnitude = pow(10, floor(log10(abs(x))) - 2)
-        return (x / magnitude).rounded() * magnitude
+        return Double(String(format: "%.3g", x)) ?? x
     }
 }
 
@@ -152,10 +152,13 @@ extension RuleSet {
     public func yaml(header: [String] = []) -> String {
         func q(_ s: String) -> String { NumberFormatting.quoted(s) }
         func n(_ x: Double) -> String { formatPoints(x) }
+        /// Thresholds in conditions: whole numbers plainly, others in full (Swift's shortest
+        /// round-trip form), so the file scores exactly as the fitted scorecard.
+        func cut(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)" }
         func value(_ v: RuleValue) -> String {
             switch v {
             case let .text(s): return q(s)
-            case let .number(x): return n(x)
+            case let .number(_, raw): return raw
             }
         }
         func condition(_ c: Condition) -> String {
@@ -164,8 +167,8 @@ extension RuleSet {
             case let .oneOf(ref, vs): return "{column: \(q(ref.name)), in: [\(vs.map(value).joined(separator: ", "))]}"
             case let .contains(ref, s): return "{column: \(q(ref.name)), contains: \(q(s))}"
             case let .matches(ref, p): return "{column: \(q(ref.name)), matches: \(q(p))}"
-            case let .between(ref, lo, hi): return "{column: \(q(ref.name)), between: [\(n(lo)), \(n(hi))]}"
-            case let .compare(ref, op, x): return "{column: \(q(ref.name)), \(op.rawValue): \(n(x))}"
+            case let .between(ref, lo, hi): return "{column: \(q(ref.name)), between: [\(cut(lo)), \(cut(hi))]}"
+            case let .compare(ref, op, x): return "{column: \(q(ref.name)), \(op.rawValue): \(cut(x))}"
             case let .missing(ref): return "{column: \(q(ref.name)), missing: true}"
             case let .present(ref): return "{column: \(q(ref.name)), present: true}"
             case let .isTrue(ref): return "{column: \(q(ref.name)), is: true}"

@@ -127,8 +127,11 @@ public struct Retrainer {
                 times = table.columns[tc].map { DateParser.parse($0, dayFirst: schema.columns[tc].dayFirst ?? false) ?? -.infinity }
             }
             var keep: [String: Int] = [:]
+            var unkeyed: [Int] = []
             for r in 0..<table.rowCount {
                 let id = Values.trim(table.columns[ic][r])
+                // A lead without an id is nobody's duplicate.
+                if schema.missingTokens.isMissing(id) { unkeyed.append(r); continue }
                 if let seen = keep[id] {
                     duplicates += 1
                     if times.map({ $0[r] >= $0[seen] }) ?? true { keep[id] = r }
@@ -137,7 +140,7 @@ public struct Retrainer {
                 }
             }
             if duplicates > 0 {
-                table = table.subset(keep.values.sorted())
+                table = table.subset((Array(keep.values) + unkeyed).sorted())
                 schema = try SchemaInference().infer(table, overrides: overrides, drop: sources[0].drop, target: target)
                 notes.append("\(duplicates) duplicate rows by '\(idName)' removed (the newest row of each lead kept\(training.timeColumn.map { ", by '\($0)'" } ?? ", the later file winning"))")
             }
@@ -155,6 +158,9 @@ public struct Retrainer {
             split = Split.byTime(times, holdoutFraction: training.holdoutFraction, column: timeName)
         } else {
             split = Split.stratified(labels: labels.y, holdoutFraction: training.holdoutFraction, seed: training.seed)
+            if try registry.index().active != nil {
+                notes.append("without --time-column the holdout is a random 20% and may hold leads the champion was trained on, which flatters it; give the export's date column")
+            }
         }
         let trainRows = split.train.map { labels.rows[$0] }, holdoutRows = split.holdout.map { labels.rows[$0] }
         let holdoutY = split.holdout.map { labels.y[$0] }
