@@ -75,14 +75,12 @@ struct Quickstart: LeadScoreCommand {
         let ruleSet = rules == "none" ? nil : try RuleSet.load(path: rules)
         let heldOutLabels = try Labels(table: newLeads, spec: spec, missing: schema.missingTokens)
         let asOf = try newestDate(table: table, schema: schema) ?? RuleScorer.asOfDate(nil)
-        if let ruleSet {
-            let comparison = try ComparisonReport.compute(model: result.model, rules: ruleSet, table: newLeads, schema: schema,
-                                                          labels: heldOutLabels, events: nil, asOf: asOf, capacity: nil)
+        let page = try HTMLReport.build(model: result.model, modelPath: out, table: newLeads, schema: schema, labels: heldOutLabels,
+                                        rules: ruleSet, events: nil, asOf: asOf)
+        if let comparison = page.rules?.comparison {
             print("\n=== The model against the rules in \(rules) on the same held-out leads (as of \(DateParser.isoDate(days: Int(asOf / 86_400)))) ===")
             print(comparisonText(comparison))
         }
-        let page = try HTMLReport.build(model: result.model, modelPath: out, table: newLeads, schema: schema, labels: heldOutLabels,
-                                        rules: ruleSet, events: nil, asOf: asOf)
         let reportFile = try AtomicFile(path: reportPath)
         try reportFile.write(page.html())
         try reportFile.commit()

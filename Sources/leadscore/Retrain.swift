@@ -95,6 +95,14 @@ struct RegistryOption: ParsableArguments {
     var registry: String = "models"
 
     func open() throws -> ModelRegistry { try ModelRegistry(directory: registry, create: false) }
+
+    /// Runs `change` on the registry with its writer's lock held.
+    func withLock<T>(_ change: (ModelRegistry) throws -> T) throws -> T {
+        let folder = try open()
+        let lock = try folder.lock()
+        defer { withExtendedLifetime(lock) {} }
+        return try change(folder)
+    }
 }
 
 struct ModelsList: LeadScoreCommand {
@@ -142,10 +150,7 @@ struct ModelsPromote: LeadScoreCommand {
     @Argument(help: "Version number.") var version: Int
 
     func execute() throws {
-        let folder = try registry.open()
-        let lock = try folder.lock()
-        try folder.promote(version, reason: "promoted by hand")
-        withExtendedLifetime(lock) {}
+        try registry.withLock { try $0.promote(version, reason: "promoted by hand") }
         print("Version \(version) is now active in \(registry.registry)/")
     }
 }
@@ -155,10 +160,7 @@ struct ModelsRollback: LeadScoreCommand {
     @OptionGroup var registry: RegistryOption
 
     func execute() throws {
-        let folder = try registry.open()
-        let lock = try folder.lock()
-        let version = try folder.rollback()
-        withExtendedLifetime(lock) {}
+        let version = try registry.withLock { try $0.rollback() }
         print("Rolled back: version \(version) is active again in \(registry.registry)/")
     }
 }

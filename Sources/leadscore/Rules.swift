@@ -61,8 +61,7 @@ struct RulesCheck: LeadScoreCommand {
         print(renderTable(["group", "line", "rule", "points", "fires on", "share"], rows))
         let silent = zip(rules.rules, fires).filter { $0.1 == 0 }.map(\.0)
         for rule in silent { Console.note("warning: \(input.rules):\(rule.line): '\(rule.label)' fires on no lead in \(input.data)") }
-        let tiers = TierSummary.summarize(tiers: scores.map(\.tier), labels: [Double](repeating: 0, count: scores.count))
-        print("\nTiers on these leads: " + tiers.map { "\($0.name) \(grouped($0.count)) (\(pct($0.share)))" }.joined(separator: ", "))
+        print("\nTiers on these leads: " + tierCounts(scores).map { "\($0.name) \(grouped($0.count)) (\(pct($0.share)))" }.joined(separator: ", "))
     }
 
     func points(_ rule: Rule) -> String {
@@ -125,7 +124,7 @@ struct RulesScore: LeadScoreCommand {
         }
         try file.write(bytes: bytes)
         try file.commit()
-        let tiers = TierSummary.summarize(tiers: scores.map(\.tier), labels: [Double](repeating: 0, count: scores.count))
+        let tiers = tierCounts(scores)
         let summary = RuleScoreSummary(leads: scores.count, asOf: DateParser.isoDate(days: Int(scorer.asOf / 86_400)),
                                        tiers: Dictionary(uniqueKeysWithValues: tiers.map { ($0.name, $0.count) }),
                                        meanPoints: Dictionary(uniqueKeysWithValues: rules.groups.indices.map { g in
@@ -237,4 +236,12 @@ struct SuggestSummary: Codable {
     var model: String
     var mql: Double
     var sql: Double
+}
+
+/// Leads per tier (SQL, MQL, Cold) and their share.
+func tierCounts(_ scores: [RuleScore]) -> [(name: String, count: Int, share: Double)] {
+    Tier.allCases.reversed().map { tier in
+        let count = scores.filter { $0.tier == tier }.count
+        return (tier.rawValue, count, scores.isEmpty ? 0 : Double(count) / Double(scores.count))
+    }
 }

@@ -85,10 +85,7 @@ final class BoostingTests: XCTestCase {
             rows.append([a, b, cat, rng.uniform()])
             y.append(rng.uniform() < sigmoid(signal) ? 1 : 0)
         }
-        var settings = GradientBoosting()
-        settings.trees = 60
-        settings.learningRate = 0.2
-        settings.earlyStopping = 0
+        let settings = fixedTrees(60, learningRate: 0.2)
         let x = Matrix(rowArrays: rows)
         let model = try settings.fit(x, y, categoryCounts: [nil, nil, 12, nil])
         let auc = Metrics.rocAUC(model.rawScores(x), y)
@@ -133,11 +130,7 @@ final class BoostingTests: XCTestCase {
     /// values on either side, categorical subsets, unseen codes, and a last group of rows
     /// shorter than the interleaved lanes.
     func testCompiledForestEqualsTheTreeWalk() throws {
-        var settings = GradientBoosting()
-        settings.trees = 50
-        settings.learningRate = 0.2
-        settings.tree.leaves = 15
-        settings.earlyStopping = 0
+        let settings = fixedTrees(50, learningRate: 0.2, leaves: 15)
         var rng = SeededGenerator(seed: 9)
         var rows: [[Double]] = [], y: [Double] = []
         for _ in 0..<3001 {
@@ -175,10 +168,7 @@ final class BoostingTests: XCTestCase {
             y.append(rng.uniform() < sigmoid(signal) ? 1 : 0)
         }
         let x = Matrix(rowArrays: rows)
-        var settings = GradientBoosting()
-        settings.trees = 80
-        settings.learningRate = 0.1
-        settings.earlyStopping = 0
+        var settings = fixedTrees(80, learningRate: 0.1)
         let exact = try settings.fit(x, y, categoryCounts: [nil, nil, 10])
         settings.quantizedGradients = true
         let quantized = try settings.fit(x, y, categoryCounts: [nil, nil, 10])
@@ -213,11 +203,7 @@ final class BoostingTests: XCTestCase {
 
     /// For every lead, the contributions plus the expected value equal the raw margin.
     func testTreeSHAPAddsUpToTheMargin() throws {
-        var settings = GradientBoosting()
-        settings.trees = 40
-        settings.learningRate = 0.2
-        settings.tree.leaves = 15
-        settings.earlyStopping = 0
+        let settings = fixedTrees(40, learningRate: 0.2, leaves: 15)
         var rng = SeededGenerator(seed: 5)
         var rows: [[Double]] = [], y: [Double] = []
         for _ in 0..<1500 {
@@ -250,4 +236,14 @@ final class BoostingTests: XCTestCase {
         [1.0].withUnsafeBufferPointer { tree.shap(raw: $0.baseAddress!, mapper: mapper, phi: &phi, path: &path) }
         XCTAssertEqual(phi[0], 2 - tree.expected, accuracy: 1e-12)
     }
+}
+
+/// Settings with a fixed number of trees (no early stopping), for tests.
+func fixedTrees(_ trees: Int, learningRate: Double, leaves: Int = TreeSettings().leaves) -> GradientBoosting {
+    var settings = GradientBoosting()
+    settings.trees = trees
+    settings.learningRate = learningRate
+    settings.tree.leaves = leaves
+    settings.earlyStopping = 0
+    return settings
 }

@@ -32,9 +32,7 @@ public struct DataProfile: Codable, Equatable, Sendable {
         var features: [FeatureProfile] = []
         for column in schema.featureColumns {
             guard let c = table.index(of: column.name) else { continue }
-            let raw = rows.map { table.columns[c][$0] }
-            let present = raw.filter { !missing.isMissing($0) }
-            let missingShare = raw.isEmpty ? 0 : Double(raw.count - present.count) / Double(raw.count)
+            let (present, missingShare) = presentValues(table.columns[c], rows: rows, missing: missing)
             if column.kind == .numeric {
                 let values = present.compactMap(Values.number).sorted()
                 let edges = decileEdges(values)
@@ -55,6 +53,12 @@ public struct DataProfile: Codable, Equatable, Sendable {
         let sorted = probabilities.sorted()
         let edges = decileEdges(sorted)
         return DataProfile(rows: rows.count, features: features, scoreEdges: edges, scoreShares: binShares(sorted, edges: edges))
+    }
+
+    /// The present (non-missing) values of `column` at `rows`, and the share that is missing.
+    static func presentValues(_ column: [String], rows: [Int], missing: MissingTokens) -> (present: [String], missingShare: Double) {
+        let present = rows.map { column[$0] }.filter { !missing.isMissing($0) }
+        return (present, rows.isEmpty ? 0 : Double(rows.count - present.count) / Double(rows.count))
     }
 
     static func levelKey(_ raw: String, kind: ColumnKind) -> String {
@@ -146,9 +150,7 @@ public struct DriftReport: Codable, Equatable, Sendable {
         var features: [Feature] = []
         for fp in profile.features {
             guard let c = table.index(of: fp.name) else { continue }
-            let raw = rows.map { table.columns[c][$0] }
-            let present = raw.filter { !missing.isMissing($0) }
-            let missingNew = raw.isEmpty ? 0 : Double(raw.count - present.count) / Double(raw.count)
+            let (present, missingNew) = DataProfile.presentValues(table.columns[c], rows: rows, missing: missing)
             var actual: [Double]
             var unseen: [String] = [], unseenShare = 0.0
             if let edges = fp.edges {
@@ -169,7 +171,7 @@ public struct DriftReport: Codable, Equatable, Sendable {
                 let total = Double(max(1, present.count))
                 actual = actual.map { $0 / total }
                 unseen = unseenCounts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map(\.key)
-                unseenShare = raw.isEmpty ? 0 : Double(unseenCounts.values.reduce(0, +)) / Double(raw.count)
+                unseenShare = rows.isEmpty ? 0 : Double(unseenCounts.values.reduce(0, +)) / Double(rows.count)
             }
             // Missing values as a bin of their own; present values' shares scaled to the rest.
             let expected = [fp.missingShare] + fp.shares.map { $0 * (1 - fp.missingShare) }

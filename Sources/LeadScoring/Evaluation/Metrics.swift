@@ -117,7 +117,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         rows = p.count
         conversions = Int(y.reduce(0, +))
         let interval = Uncertainty.aucInterval(p, y)
-        auc = interval.auc.isNaN ? Metrics.rocAUC(p, y) : interval.auc
+        auc = interval.auc
         aucLow = interval.low
         aucHigh = interval.high
         reliability = Reliability(probabilities: p, labels: y)

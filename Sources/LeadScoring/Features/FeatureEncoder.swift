@@ -236,37 +236,15 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
     /// Encodes `rows` of `table` (columns found by name) into an n × width matrix, on two
     /// threads for large tables (each fills its own rows).
     public func encode(table: Table, rows: [Int], issues: inout EncodingIssues) -> Matrix {
-        var m = Matrix(rows: rows.count, columns: width)
         let indices = columns.map { table.index(of: $0.name) }
-        let n = rows.count
-        let parts = n >= 50_000 ? 2 : 1
-        let chunk = (n + parts - 1) / parts
-        var partIssues = [EncodingIssues](repeating: EncodingIssues(), count: parts)
-        let width = self.width
         let plan = EncodingPlan(self)
-        m.storage.withUnsafeMutableBufferPointer { storage in
-            let base = UncheckedSendable(storage.baseAddress!)
-            partIssues.withUnsafeMutableBufferPointer { issuesBuffer in
-                let issueBase = UncheckedSendable(issuesBuffer.baseAddress!)
-                parallelFor(parts: parts) { t in
-                    let lo = t * chunk, hi = min(n, lo + chunk)
-                    guard lo < hi else { return }
-                    var out = [Double](repeating: 0, count: width)
-                    out.withUnsafeMutableBufferPointer { o in
-                        for i in lo..<hi {
-                            let r = rows[i]
-                            for (k, c) in indices.enumerated() {
-                                var value = c.map { table.columns[$0][r] } ?? ""
-                                value.withUTF8 { plan.encode(column: k, raw: $0, line: table.lines[r], into: o.baseAddress!, issues: &issueBase.value[t]) }
-                            }
-                            for j in 0..<width { base.value[i &+ j &* n] = o[j] }
-                        }
-                    }
-                }
+        return encodeRows(rows.count, parts: rows.count >= 50_000 ? 2 : 1, issues: &issues) { i, out, issues in
+            let r = rows[i]
+            for (k, c) in indices.enumerated() {
+                var value = c.map { table.columns[$0][r] } ?? ""
+                value.withUTF8 { plan.encode(column: k, raw: $0, line: table.lines[r], into: out, issues: &issues) }
             }
         }
-        for p in partIssues { issues.merge(p) }
-        return m
     }
 
     /// Encodes one lead. `values[k]` is the raw text of `columns[k]`.
@@ -288,30 +266,38 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
     /// `threads` threads (each fills its own rows). `fields[k]` is the record field holding
     /// `columns[k]`.
     public func encode(batch: RecordBatch, fields: [Int], threads: Int = 2, issues: inout EncodingIssues) -> Matrix {
-        let n = batch.count, width = self.width
+        let plan = EncodingPlan(self)
+        return batch.bytes.withUnsafeBufferPointer { bytes in
+            let source = UncheckedSendable(bytes)
+            return encodeRows(batch.count, parts: batch.count >= 1024 ? max(1, threads) : 1, issues: &issues) { i, out, issues in
+                for k in columns.indices {
+                    let r = batch.range(row: i, field: fields[k])
+                    plan.encode(column: k, raw: UnsafeBufferPointer(rebasing: source.value[r]), line: batch.lines[i], into: out, issues: &issues)
+                }
+            }
+        }
+    }
+
+    /// The n × width matrix whose row i `fill` writes into a row buffer, rows split across
+    /// `parts` threads, each with its own issue counts (merged into `issues`).
+    private func encodeRows(_ n: Int, parts: Int, issues: inout EncodingIssues,
+                            fill: (Int, UnsafeMutablePointer<Double>, inout EncodingIssues) -> Void) -> Matrix {
+        let width = self.width
         var m = Matrix(rows: n, columns: width)
-        let parts = n >= 1024 ? max(1, threads) : 1
         let chunk = (n + parts - 1) / parts
         var partIssues = [EncodingIssues](repeating: EncodingIssues(), count: parts)
-        let plan = EncodingPlan(self)
         m.storage.withUnsafeMutableBufferPointer { storage in
             let base = UncheckedSendable(storage.baseAddress!)
             partIssues.withUnsafeMutableBufferPointer { issuesBuffer in
                 let issueBase = UncheckedSendable(issuesBuffer.baseAddress!)
-                batch.bytes.withUnsafeBufferPointer { bytes in
-                    parallelFor(parts: parts) { t in
-                        let lo = t * chunk, hi = min(n, lo + chunk)
-                        guard lo < hi else { return }
-                        var out = [Double](repeating: 0, count: width)
-                        out.withUnsafeMutableBufferPointer { o in
-                            for i in lo..<hi {
-                                for k in columns.indices {
-                                    let r = batch.range(row: i, field: fields[k])
-                                    plan.encode(column: k, raw: UnsafeBufferPointer(rebasing: bytes[r]), line: batch.lines[i],
-                                           into: o.baseAddress!, issues: &issueBase.value[t])
-                                }
-                                for j in 0..<width { base.value[i &+ j &* n] = o[j] }
-                            }
+                parallelFor(parts: parts) { t in
+                    let lo = t * chunk, hi = min(n, lo + chunk)
+                    guard lo < hi else { return }
+                    var out = [Double](repeating: 0, count: width)
+                    out.withUnsafeMutableBufferPointer { o in
+                        for i in lo..<hi {
+                            fill(i, o.baseAddress!, &issueBase.value[t])
+                            for j in 0..<width { base.value[i &+ j &* n] = o[j] }
                         }
                     }
                 }

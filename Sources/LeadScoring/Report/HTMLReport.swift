@@ -22,10 +22,10 @@ public struct HTMLReport {
         let evaluation = EvaluationReport(probabilities: p, labels: labels.y, thresholds: model.tiers)
         var ruleParts: (RuleSet, [Double], [Tier], ComparisonReport)? = nil
         if let rules {
-            let comparison = try ComparisonReport.compute(model: model, rules: rules, table: table, schema: schema, labels: labels,
-                                                          events: events, asOf: asOf, capacity: nil)
-            let scorer = try RuleScorer(rules: rules, table: table, schema: schema, asOf: asOf, events: events)
-            let scores = labels.rows.map { scorer.score(row: $0) }
+            let scores = try ComparisonReport.scoreRules(rules, model: model, table: table, schema: schema, labels: labels,
+                                                         events: events, asOf: asOf)
+            let comparison = ComparisonReport(model: model, probabilities: p, ruleScores: scores, table: table, schema: schema,
+                                              labels: labels, capacity: nil)
             ruleParts = (rules, scores.map(\.total), scores.map(\.tier), comparison)
         }
         // Partial dependence of the three strongest inputs, on up to 300 leads.

@@ -39,6 +39,8 @@ public struct RuleScorer {
     /// Per rule: the column a `per` rule reads (−1 for others). Per group: its decay date column (−1: none).
     private var perColumn: [Int] = []
     private var sinceColumn: [Int] = []
+    /// Per rule: an `on` rule's activity as the event log keys it (lower-cased; "" for others).
+    private let activityKey: [String]
 
     /// Resolves and checks `rules` against `table` (whose inferred schema is `schema`); throws a
     /// `RuleError` naming the rule's line for an unknown column (with the closest names) or a
@@ -50,6 +52,7 @@ public struct RuleScorer {
         var flat: [(Int, Rule)] = []
         for (g, group) in rules.groups.enumerated() { for rule in group.rules { flat.append((g, rule)) } }
         flatRules = flat
+        activityKey = flat.map { if case let .on(activity, _, _, _, _) = $0.1.kind { return activity.lowercased() } else { return "" } }
         if rules.usesEvents {
             guard let events else {
                 let line = rules.rules.first { if case .on = $0.kind { return true } else { return false } }?.line ?? 0
@@ -272,8 +275,8 @@ public struct RuleScorer {
                     if let cap { raw = min(max(raw, -cap), cap) }
                     points = raw * decayFactors[g]
                 }
-            case let .on(activity, p, within, cap, perValue):
-                let lowered = activity.lowercased()
+            case let .on(_, p, within, cap, perValue):
+                let lowered = activityKey[k]
                 for event in events![r] where event.activity == lowered {
                     // The as-of date includes its whole day; later events have not happened yet.
                     if event.time >= asOf + 86_400 { continue }

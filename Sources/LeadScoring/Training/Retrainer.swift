@@ -115,7 +115,9 @@ public struct Retrainer {
         if let tokens = sources[0].missingTokens { overrides.missingTokens = tokens }
         let target = training.target.column
         if table.index(of: target) == nil { throw table.unknownColumn(target, role: "target") }
-        var schema = try SchemaInference().infer(table, overrides: overrides, drop: sources[0].drop, target: target)
+        // One schema for the combined exports: its columns follow the header, which the
+        // de-duplicated table and the training part keep.
+        let schema = try SchemaInference().infer(table, overrides: overrides, drop: sources[0].drop, target: target)
         // De-duplicate by lead id: the newest row wins (by the time column, else the later file/row).
         var duplicates = 0
         let idName = idColumn ?? schema.identifierColumns.first?.name
@@ -141,7 +143,6 @@ public struct Retrainer {
             }
             if duplicates > 0 {
                 table = table.subset((Array(keep.values) + unkeyed).sorted())
-                schema = try SchemaInference().infer(table, overrides: overrides, drop: sources[0].drop, target: target)
                 notes.append("\(duplicates) duplicate rows by '\(idName)' removed (the newest row of each lead kept\(training.timeColumn.map { ", by '\($0)'" } ?? ", the later file winning"))")
             }
         } else {
@@ -169,8 +170,6 @@ public struct Retrainer {
         }
         progress("\(labels.rows.count) labelled leads; holdout: \(split.description), \(holdoutRows.count) leads")
         let trainTable = table.subset(trainRows)
-        var trainSchema = try SchemaInference().infer(trainTable, overrides: overrides, drop: sources[0].drop, target: target)
-        trainSchema.missingTokens = schema.missingTokens
 
         // Challengers.
         func measure(_ name: String, _ model: LeadModel, version: Int?) -> (CandidateResult, [Double]) {
@@ -186,7 +185,7 @@ public struct Retrainer {
             options.model = kind
             options.target = spec
             progress("training the \(kind == .gbdt ? "boosted trees" : "logistic regression") challenger on \(trainRows.count) leads")
-            let result = try Trainer.train(table: trainTable, schema: trainSchema, options: options, dataSHA256: "")
+            let result = try Trainer.train(table: trainTable, schema: schema, options: options, dataSHA256: "")
             var model = result.model
             model.training.dataFile = sources.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ", ")
             let (candidate, p) = measure(kind == .gbdt ? "boosted trees" : "logistic regression", model, version: nil)
