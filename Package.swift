@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "leadscore", targets: ["leadscore"]),
         .library(name: "LeadScoring", targets: ["LeadScoring"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,12 +25,15 @@ let package = Package(
             name: "LeadScoring",
             dependencies: ["LinearAlgebra", .product(name: "Yams", package: "Yams")]
         ),
+        // Harnesses for every parser of outside input: fuzzed by scripts/fuzz.sh, their corpora
+        // replayed by the unit tests.
+        .target(name: "FuzzTargets", dependencies: ["LeadScoring"]),
         .executableTarget(
             name: "leadscore",
             dependencies: ["LeadScoring", "LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "LeadScoringTests", dependencies: ["LeadScoring"]),
+        .testTarget(name: "LeadScoringTests", dependencies: ["LeadScoring", "FuzzTargets"]),
         .testTarget(name: "LeadScoreCLITests", dependencies: ["leadscore"]),
     ]
 )

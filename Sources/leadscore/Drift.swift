@@ -34,7 +34,7 @@ struct DriftCommand: LeadScoreCommand {
         if !missingColumns.isEmpty { throw DataError.missingColumns(file: data, columns: missingColumns) }
         let rows = Array(0..<table.rowCount)
         var issues = EncodingIssues()
-        let p = LeadScorer(model: leadModel, reasonsPerSide: 0).probabilities(table: table, rows: rows, issues: &issues)
+        let p = try LeadScorer(model: leadModel, reasonsPerSide: 0).probabilities(table: table, rows: rows, issues: &issues)
         let report = DriftReport(profile: profile, table: table, rows: rows, missing: leadModel.schema.missingTokens, probabilities: p)
         if json { print(try jsonString(report)); return }
         print("\(data): \(grouped(report.rows)) leads against the \(grouped(report.trainingRows)) the model was trained on (\(leadModel.training.dataFile))")

@@ -41,7 +41,7 @@ struct Evaluate: LeadScoreCommand {
             throw DataError.target(file: data, column: spec.column, reason: "no rows with a known outcome")
         }
         var issues = EncodingIssues()
-        let p = LeadScorer(model: leadModel, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
+        let p = try LeadScorer(model: leadModel, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
         // The model's tiers, unless given: explicitly, or by capacity on these labelled leads.
         var thresholds = leadModel.tiers
         if let explicit = try tierOptions.explicit {

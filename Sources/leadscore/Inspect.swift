@@ -35,7 +35,7 @@ struct Inspect: LeadScoreCommand {
             case let .categorical(e): how = "one-hot, \(e.levels.count) levels" + (e.hasOther ? " + (other)" : "")
             case let .raw(e): how = e.kind == .categorical ? "category codes, \(e.levels.count) levels + (other)" : "raw value, missing kept"
             }
-            return [c.name, m.schema.column(named: c.name)?.kind.rawValue ?? "-", how]
+            return [c.name, m.schema.column(named: c.name)?.kindDescription ?? "-", how]
         }))
         let ignored = m.schema.columns.filter { !$0.kind.isFeature }
         if !ignored.isEmpty {
@@ -68,6 +68,6 @@ struct Inspect: LeadScoreCommand {
         print(metricsText(t.holdout))
         print("\nTiers (\(m.tiers.method)):")
         print(tierTable(t.holdout.tiers, thresholds: m.tiers))
-        for leak in t.leaks { print("WARNING: probable leak '\(leak.column)' (single-column holdout AUC \(num(leak.auc)))") }
+        printLeaks(t)
     }
 }

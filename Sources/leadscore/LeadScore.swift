@@ -8,7 +8,9 @@ struct LeadScore: ParsableCommand {
         commandName: "leadscore",
         abstract: "Lead scoring from CRM exports: train, score, explain, evaluate.",
         discussion: """
-        Exit codes: 0 success, 64 usage error, 65 bad input data (or rules file), 1 anything else.
+        Exit codes: 0 success, 64 usage error, 65 bad input data (or rules file), 66 an input file
+        that does not exist or cannot be read, 74 an output that cannot be written, 75 the
+        registry is locked by another process (try again later), 1 anything else.
         Start with `leadscore quickstart`.
         """,
         version: LeadScoreVersion.current,
@@ -17,8 +19,8 @@ struct LeadScore: ParsableCommand {
     )
 }
 
-/// A subcommand whose library errors are printed once to stderr and mapped to exit codes:
-/// 65 for bad input data, 64 for a usage error, 1 otherwise.
+/// A subcommand whose library errors are printed once to stderr and mapped to exit codes: each
+/// library error knows its status (`ExitCoded`); anything else exits 1.
 protocol LeadScoreCommand: ParsableCommand {
     func execute() throws
 }
@@ -29,18 +31,9 @@ extension LeadScoreCommand {
             try execute()
         } catch let error as ExitCode {
             throw error
-        } catch let error as DataError {
-            Console.error(error.localizedDescription)
-            throw ExitCode(65)
-        } catch let error as RuleError {
-            Console.error(error.localizedDescription)
-            throw ExitCode(65)
-        } catch let error as UsageError {
-            Console.error(error.localizedDescription)
-            throw ExitCode(64)
         } catch {
             Console.error((error as? LocalizedError)?.errorDescription ?? "\(error)")
-            throw ExitCode(1)
+            throw ExitCode((error as? ExitCoded)?.exitStatus.rawValue ?? ExitStatus.failure.rawValue)
         }
     }
 }

@@ -13,7 +13,7 @@ struct ReadOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Columns to leave out, comma-separated.", valueName: "COL,..."))
     var drop: String?
 
-    @Option(help: ArgumentHelp("Tokens that mean missing, comma-separated (default: empty, NA, N/A, null, none, Select, -).", valueName: "TOKEN,..."))
+    @Option(help: ArgumentHelp("Tokens that mean missing, comma-separated (default: empty, NA, N/A, null, none, Select, -, and Excel's #N/A, #VALUE!, #DIV/0!, #REF!, #NULL!, #NAME?, #NUM!).", valueName: "TOKEN,..."))
     var missing: String?
 
     func source(path: String) throws -> DataSource {
@@ -77,6 +77,20 @@ struct TierOptions: ParsableArguments {
         }
     }
 
+}
+
+/// What to do with columns the leakage guard flags (`train`, `retrain`).
+struct LeakOptions: ParsableArguments {
+    @Flag(name: .customLong("keep-leaks"), help: "Keep columns flagged as probable leaks (by default they are left out of the model).")
+    var keepLeaks = false
+
+    @Option(name: .customLong("allow-leak"), help: ArgumentHelp("Keep this flagged column all the same (repeatable, or comma-separated).", valueName: "COL"))
+    var allowLeak: [String] = []
+
+    func apply(to options: inout TrainingOptions) {
+        options.keepLeaks = keepLeaks
+        options.allowedLeaks = allowLeak.flatMap { splitList($0) }
+    }
 }
 
 func splitList(_ text: String?) -> [String] {

@@ -48,8 +48,15 @@ struct Predict: LeadScoreCommand {
         func index(_ name: String) -> Int? {
             header.firstIndex(of: name) ?? header.firstIndex { $0.lowercased() == name.lowercased() }
         }
-        let featureIndex = leadModel.encoder.columns.map { index($0.name)! }
-        var keepColumns = leadModel.schema.identifierColumns.compactMap { index($0.name) }
+        let featureIndex = leadModel.encoder.columns.compactMap { index($0.name) }
+        // The first batch is read before anything is written: its rows show which columns are
+        // lead ids (unique per row), to be kept first even when training dropped them.
+        let batchSize = 16_384
+        var batch = RecordBatch(width: header.count)
+        while batch.count < batchSize, try reader.next(appendingTo: &batch) {}
+        let sample = header.indices.map { c in (0..<min(batch.count, 2_000)).map { batch.string(row: $0, field: c) } }
+        var keepColumns = SchemaInference(missingTokens: leadModel.schema.missingTokens).identifierColumns(
+            header: header, sample: sample, known: Set(leadModel.schema.identifierColumns.map(\.name)), excluding: Set(featureIndex))
         if let keep {
             if keep.lowercased() == "all" {
                 keepColumns = Array(header.indices)
@@ -71,8 +78,6 @@ struct Predict: LeadScoreCommand {
         // Records are gathered as bytes, then encoded on both cores straight from the bytes;
         // strings are made only for the kept columns (and, with reasons, the feature values
         // the reasons show).
-        let batchSize = 16_384
-        var batch = RecordBatch(width: header.count)
         var issues = EncodingIssues()
         var count = 0
         var tierCounts: [Tier: Int] = [:]
@@ -99,6 +104,7 @@ struct Predict: LeadScoreCommand {
             if count % 200_000 < batch.count { Console.note("scored \(grouped(count)) leads (\(elapsed(start)))") }
             batch.removeAll()
         }
+        if batch.count == batchSize { try flush() }
         while try reader.next(appendingTo: &batch) {
             if batch.count == batchSize { try flush() }
         }

@@ -40,6 +40,7 @@ struct Retrain: LeadScoreCommand {
 
     @OptionGroup var trees: TreeOptions
     @OptionGroup var read: ReadOptions
+    @OptionGroup var leaks: LeakOptions
 
     @Flag(help: "Print the decision as JSON.")
     var json = false
@@ -58,6 +59,7 @@ struct Retrain: LeadScoreCommand {
         options.timeColumn = timeColumn
         options.seed = seed
         options.calibration = CalibrationChoice(rawValue: calibration)!
+        leaks.apply(to: &options)
         options.boosting = trees.settings(l2: 1, seed: seed)
         var retrainer = Retrainer(sources: try data.map { try read.source(path: $0) }, training: options)
         retrainer.idColumn = idColumn
@@ -131,11 +133,18 @@ struct ModelsShow: LeadScoreCommand {
         let folder = try registry.open()
         let index = try folder.index()
         let model = try folder.load(version: version)
-        let entry = index.entry(version)!
+        guard let entry = index.entry(version) else { throw UsageError("\(registry.registry): no version \(version)") }
         print("Version \(version)\(index.active == version ? " (active)" : ""): \(model.kind.description), \(entry.createdAt), file \(registry.registry)/\(entry.file)")
         print("Trained on \(grouped(model.training.rows)) leads (\(model.training.dataFile)); holdout at retraining: AUC \(num(entry.holdoutAUC)), log loss \(num(entry.holdoutLogLoss, 4))")
-        if let file = entry.decision, let data = FileManager.default.contents(atPath: "\(registry.registry)/\(file)"),
-           let decision = try? JSONDecoder().decode(RetrainDecision.self, from: data) {
+        if let file = entry.decision {
+            let path = "\(registry.registry)/\(file)"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw DataError.cannotOpen(file: path, reason: "the decision record of version \(version) is listed in the registry but cannot be read")
+            }
+            let decision: RetrainDecision
+            do { decision = try JSONDecoder().decode(RetrainDecision.self, from: data) } catch {
+                throw DataError.badInput(file: path, reason: "not a decision record: \(error.localizedDescription)")
+            }
             print("Decision (\(decision.at)): \(decision.reason)")
             if let drift = decision.drift { print("Drift then: \(drift)") }
         }

@@ -197,14 +197,15 @@ struct RulesSuggest: LeadScoreCommand {
         var builder = ScorecardBuilder()
         builder.pointsToDoubleOdds = doubleOdds
         builder.bands = bands
-        let trial = try builder.build(table: table, schema: schema, rows: split.train.map { labels.rows[$0] },
+        // The model's schema: probable leaks are left out of the scorecard as of the model.
+        let trial = try builder.build(table: table, schema: full.model.schema, rows: split.train.map { labels.rows[$0] },
                                       y: split.train.map { labels.y[$0] }, source: out)
         let holdoutRows = split.holdout.map { labels.rows[$0] }
         let holdoutScorer = try RuleScorer(rules: trial.rules, table: table, schema: schema, asOf: 0)
         let holdoutPoints = holdoutRows.map { holdoutScorer.score(row: $0).total }
         let scorecardAUC = Metrics.rocAUC(holdoutPoints, split.holdout.map { labels.y[$0] })
         // The file: refit on every labelled lead.
-        let final = try builder.build(table: table, schema: schema, rows: labels.rows, y: labels.y, source: out)
+        let final = try builder.build(table: table, schema: full.model.schema, rows: labels.rows, y: labels.y, source: out)
         let fullAUC = full.model.training.holdout.auc
         let header = [
             "Suggested by `leadscore rules suggest` from \(data) (\(grouped(labels.rows.count)) labelled leads, \(grouped(labels.positives)) converted).",
@@ -223,7 +224,7 @@ struct RulesSuggest: LeadScoreCommand {
         let top = final.attributes.sorted { abs($0.points) > abs($1.points) }.prefix(8)
         print(renderTable(["rule", "points"], top.map { [$0.condition.text, ($0.points > 0 ? "+" : "") + formatPoints($0.points)] }))
         for leak in full.model.training.leaks {
-            Console.note("warning: '\(leak.column)' alone reaches holdout ROC AUC \(num(leak.auc)): probably filled in after the outcome; drop it with --drop \"\(leak.column)\"")
+            Console.note("note: left out '\(leak.column)': alone it reaches holdout ROC AUC \(num(leak.auc)), probably filled in after the outcome")
         }
     }
 }

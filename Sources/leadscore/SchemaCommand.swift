@@ -28,7 +28,7 @@ struct SchemaCommand: LeadScoreCommand {
         let rows = schema.columns.map { c -> [String] in
             let total = c.present + c.missing
             let use = c.kind.isFeature ? "feature" : c.kind == .identifier ? "key" : "-"
-            return [c.name.isEmpty ? "(no name)" : c.name, c.kind.rawValue, use,
+            return [c.name.isEmpty ? "(no name)" : c.name, c.kindDescription, use,
                     total > 0 ? pct(Double(c.missing) / Double(total)) : "-", grouped(c.distinct),
                     c.examples.prefix(3).joined(separator: " | ").prefix(40).description]
         }

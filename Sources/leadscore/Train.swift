@@ -51,6 +51,8 @@ struct Train: LeadScoreCommand {
     @Option(name: .customLong("tune-trials"), help: "With --tune: try exactly this many settings instead of a time budget (the same result on any machine).")
     var tuneTrials: Int?
 
+    @OptionGroup var leaks: LeakOptions
+
     @Option(help: "Model file to write.")
     var out: String
 
@@ -79,6 +81,7 @@ struct Train: LeadScoreCommand {
         options.model = ModelChoice(rawValue: model)!
         options.boosting = trees.settings(l2: l2, seed: seed)
         options.calibration = CalibrationChoice(rawValue: calibration)!
+        leaks.apply(to: &options)
         if tune || tuneTrials != nil {
             options.tuneTrials = tuneTrials
             options.tuneBudget = tuneTrials == nil ? parseDuration(budget) : nil
@@ -116,12 +119,16 @@ struct TrainSummary: Encodable {
     var timings: [String: Double]? = nil
 }
 
-/// Refuses early when the output's folder is missing, so a long run does not end in an error.
+/// Refuses early when the output's folder is missing or not writable, so a long run does not
+/// end in an error (exit 74).
 func checkWritable(_ path: String) throws {
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-        throw UsageError("\(path): the folder '\(directory)' does not exist")
+        throw DataError.cannotWrite(file: path, reason: "the folder '\(directory)' does not exist")
+    }
+    guard access(directory, W_OK) == 0 else {
+        throw DataError.cannotWrite(file: path, reason: "the folder '\(directory)' is not writable: \(String(cString: strerror(errno)))")
     }
 }
 
@@ -143,9 +150,7 @@ func printTrainingSummary(_ result: TrainingResult, table: Table) {
         print("Notices:")
         for n in t.notices { print("  - \(n)") }
     }
-    for leak in t.leaks {
-        print("WARNING: probable leak: '\(leak.column)' alone reaches holdout ROC AUC \(num(leak.auc)). It is likely filled in after the outcome is known; a model that uses it cannot score new leads. Drop it with --drop \"\(leak.column)\".")
-    }
+    printLeaks(t)
     print("\nHoldout (\(t.split)): \(grouped(t.holdout.rows)) leads, \(grouped(t.holdout.conversions)) converted")
     print(metricsText(t.holdout))
     print("\nTiers (\(model.tiers.method)):")
@@ -165,6 +170,18 @@ func printTrainingSummary(_ result: TrainingResult, table: Table) {
         print("\nStrongest features (mean |contribution| to the log-odds on the holdout):")
         print(renderTable(["feature", "mean |contribution|"] + (importance.first?.gain != nil ? ["total gain"] : []),
                           importance.prefix(8).map { i in [i.feature, num(i.meanAbsContribution)] + (i.gain.map { [num($0, 1)] } ?? []) }))
+    }
+}
+
+/// One line per probable leak: left out (how to keep it), or kept (a warning).
+func printLeaks(_ t: TrainingMetadata) {
+    let leftOut = Set((t.leftOut ?? []).filter { $0.leakAUC != nil }.map(\.column))
+    for leak in t.leaks {
+        if leftOut.contains(leak.column) {
+            print("Left out '\(leak.column)': a probable leak (alone it reaches holdout ROC AUC \(num(leak.auc)): likely filled in after the outcome is known). Keep it with --allow-leak \"\(leak.column)\" or --keep-leaks.")
+        } else {
+            print("WARNING: kept '\(leak.column)', a probable leak: alone it reaches holdout ROC AUC \(num(leak.auc)). It is likely filled in after the outcome is known; a model that uses it cannot score new leads.")
+        }
     }
 }
 

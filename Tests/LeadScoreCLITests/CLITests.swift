@@ -53,7 +53,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(train.stdout.contains("ROC AUC"))
         XCTAssertTrue(train.stdout.contains("Newton iterations"))
         let model = try JSONSerialization.jsonObject(with: Data(read("\(dir)/m.json").utf8)) as! [String: Any]
-        XCTAssertEqual(model["formatVersion"] as? Int, 3)
+        XCTAssertEqual(model["formatVersion"] as? Int, 4)
         XCTAssertEqual(model["kind"] as? String, "logistic")
         for key in ["schema", "encoder", "model", "tiers", "training"] { XCTAssertNotNil(model[key], key) }
         let training = model["training"] as! [String: Any]
@@ -197,8 +197,8 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(broken.status, 65)
         XCTAssertTrue(broken.stderr.contains("broken.json"), broken.stderr)
 
-        // Training into a missing folder fails before the work, and writes nothing.
-        XCTAssertEqual(try run(["train", "--data", "\(dir)/h.csv", "--target", "converted", "--out", "\(dir)/nope/m.json"]).status, 64)
+        // Training into a missing folder fails before the work, and writes nothing: 74.
+        XCTAssertEqual(try run(["train", "--data", "\(dir)/h.csv", "--target", "converted", "--out", "\(dir)/nope/m.json"]).status, 74)
     }
 
     func testSchemaJSONAndMessyFile() throws {
@@ -235,7 +235,10 @@ final class CLITests: XCTestCase {
         let dir = tempDir()
         let r = try run(["train", "--data", Self.xeducation, "--target", "Converted", "--model", "logistic", "--out", "\(dir)/all.json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("probable leak: 'Tags'"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Left out 'Tags': a probable leak (alone it reaches holdout ROC AUC 0.9"), r.stdout)
+        let model = try JSONSerialization.jsonObject(with: Data(read("\(dir)/all.json").utf8)) as! [String: Any]
+        let kinds = ((model["schema"] as! [String: Any])["columns"] as! [[String: Any]]).filter { $0["name"] as? String == "Tags" }
+        XCTAssertEqual(kinds.first?["kind"] as? String, "excluded")
     }
 
     /// Train and test files of the split used by `scripts/golden/x_education_*.py`: rows whose

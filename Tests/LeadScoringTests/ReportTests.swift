@@ -63,7 +63,7 @@ final class ReportTests: XCTestCase {
         let html = report.html()
         // The headline numbers are evaluate's.
         var issues = EncodingIssues()
-        let p = LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
+        let p = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
         let evaluation = EvaluationReport(probabilities: p, labels: labels.y, thresholds: model.tiers)
         XCTAssertTrue(html.contains("id=\"auc\" data-value=\"\(evaluation.auc)\""))
         XCTAssertTrue(html.contains("id=\"rows\" data-value=\"\(evaluation.rows)\""))

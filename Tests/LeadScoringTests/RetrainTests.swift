@@ -181,7 +181,7 @@ final class RegistryTests: XCTestCase {
         var lock: RegistryLock? = try registry.lock()
         // A second writer is refused while the first holds the lock, and let in after.
         XCTAssertThrowsError(try registry.lock()) { error in
-            XCTAssertTrue((error as? UsageError)?.message.contains("another leadscore process (pid \(getpid()))") ?? false, "\(error)")
+            XCTAssertTrue((error as? BusyError)?.message.contains("another leadscore process (pid \(getpid()))") ?? false, "\(error)")
         }
         XCTAssertEqual(try registry.add(model, dataFiles: ["a.csv"], holdoutAUC: 0.8, holdoutLogLoss: 0.4, decision: nil, activate: true, reason: "first"), 1)
         XCTAssertEqual(try registry.add(model, dataFiles: ["b.csv"], holdoutAUC: 0.81, holdoutLogLoss: 0.39, decision: Data("{}".utf8), activate: true, reason: "better"), 2)
@@ -255,7 +255,7 @@ final class RegistryTests: XCTestCase {
         let loaded = try LeadModel.load(from: file)
         XCTAssertEqual(loaded.calibration, result.model.calibration)
         XCTAssertEqual(loaded.profile, result.model.profile)
-        XCTAssertEqual(loaded.formatVersion, 3)
+        XCTAssertEqual(loaded.formatVersion, LeadModel.currentFormatVersion)
     }
 
     func testRetrainCombinesDeduplicatesAndDecides() throws {

@@ -217,7 +217,7 @@ final class RulesTests: XCTestCase {
         let version = try error(rule("{column: title, equals: VP}").replacingOccurrences(of: "version: 1", with: "version: 9"))
         XCTAssertTrue(version.message.contains("version 9"), version.message)
         let regex = try error(rule("{column: title, matches: \"(unclosed\"}"))
-        XCTAssertTrue(regex.message.contains("not a valid regular expression"), regex.message)
+        XCTAssertTrue(regex.message.contains("'(unclosed' is not a pattern leadscore runs: missing ')'"), regex.message)
         let tiers = try error(rule("{column: title, equals: VP}").replacingOccurrences(of: "{mql: 1, sql: 2}", with: "{mql: 5, sql: 2}"))
         XCTAssertTrue(tiers.message.contains("below the MQL threshold"), tiers.message)
     }

@@ -66,13 +66,13 @@ final class ScoringTests: XCTestCase {
         var csv = "visits,source,flag,y\n"
         for i in 0..<40 { csv += "\(i % 4 == 0 ? "" : String(i)),\(i < 30 ? "Google" : i < 38 ? "Direct" : "Rare\(i)"),\(i % 2 == 0 ? "Yes" : "No"),\(i % 2)\n" }
         let (t, schema) = try table(csv)
-        let encoder = FeatureEncoder.fit(table: t, rows: Array(0..<40), schema: schema, minCategoryCount: 5)
+        let encoder = try FeatureEncoder.fit(table: t, rows: Array(0..<40), schema: schema, minCategoryCount: 5)
         XCTAssertEqual(encoder.featureNames, ["visits", "visits (missing)", "source=Google", "source=Direct", "source=(other)", "flag"])
         guard case let .numeric(e) = encoder.columns[0].encoding else { return XCTFail() }
         let present = (0..<40).filter { $0 % 4 != 0 }.map(Double.init)
         XCTAssertEqual(e.fill, present.sorted()[present.count / 2 - 1] / 2 + present.sorted()[present.count / 2] / 2)
         var issues = EncodingIssues()
-        let x = encoder.encode(table: t, rows: Array(0..<40), issues: &issues)
+        let x = try encoder.encode(table: t, rows: Array(0..<40), issues: &issues)
         // Standardised column has mean 0 and variance 1.
         let col = x.column(0)
         XCTAssertEqual(col.reduce(0, +) / 40, 0, accuracy: 1e-12)
@@ -104,11 +104,11 @@ final class ScoringTests: XCTestCase {
         XCTAssertEqual(loaded, model)
         var issues = EncodingIssues()
         let rows = Array(0..<200)
-        let a = LeadScorer(model: model).probabilities(table: t, rows: rows, issues: &issues)
-        let b = LeadScorer(model: loaded).probabilities(table: t, rows: rows, issues: &issues)
+        let a = try LeadScorer(model: model).probabilities(table: t, rows: rows, issues: &issues)
+        let b = try LeadScorer(model: loaded).probabilities(table: t, rows: rows, issues: &issues)
         XCTAssertEqual(a, b)
         // Contributions + baseline = margin, per lead.
-        let x = model.encoder.encode(table: t, rows: rows, issues: &issues)
+        let x = try model.encoder.encode(table: t, rows: rows, issues: &issues)
         let margins = model.predictor.classifier.rawScores(x)
         for i in 0..<20 {
             let row = (0..<x.columns).map { x[i, $0] }

@@ -56,6 +56,8 @@ public final class CSVReader {
 
     private let file: UnsafeMutablePointer<FILE>
     private let buffer: UnsafeMutablePointer<UInt8>
+    /// The bytes of an in-memory source (`init(bytes:name:)`), kept alive while `file` reads them.
+    private var memory: UnsafeMutableRawPointer?
     private var bufferCount = 0
     private var position = 0
     private var atEOF = false
@@ -83,6 +85,28 @@ public final class CSVReader {
         }
         file = f
         buffer = .allocate(capacity: CSVReader.bufferSize)
+        try start(delimiter: delimiter)
+    }
+
+    /// Reads CSV text held in memory (a request body, a fuzzer's input); `name` stands for the
+    /// file in messages.
+    public init(bytes: [UInt8], name: String, delimiter: UInt8? = nil) throws {
+        self.path = name
+        guard !bytes.isEmpty else { throw DataError.emptyFile(file: name) }
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 1)
+        bytes.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        guard let f = fmemopen(memory, bytes.count, "rb") else {
+            memory.deallocate()
+            throw DataError.cannotOpen(file: name, reason: String(cString: strerror(errno)))
+        }
+        self.memory = memory
+        file = f
+        buffer = .allocate(capacity: CSVReader.bufferSize)
+        try start(delimiter: delimiter)
+    }
+
+    /// Skips a byte-order mark, settles the delimiter and reads the header.
+    private func start(delimiter: UInt8?) throws {
         _ = fill()
         // UTF-8 byte-order mark.
         if bufferCount >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
@@ -98,6 +122,7 @@ public final class CSVReader {
     deinit {
         if !closed { fclose(file) }
         buffer.deallocate()
+        memory?.deallocate()
     }
 
     /// Counts `,` `;` and tab outside quotes on the first line and picks the most frequent

@@ -24,10 +24,13 @@ public enum DateParser {
         var tz: Int? = nil  // offset seconds
         var current = ""
         var isDigits = true
+        // A run of more than 9 digits is no part of a date (and would overflow an Int at 19).
+        var tooLong = false
         func flush() {
             guard !current.isEmpty else { return }
-            if isDigits { tokens.append(.number(Int(current)!, digits: current.count)) }
-            else { tokens.append(.word(current.lowercased())) }
+            if isDigits {
+                if current.count <= 9, let v = Int(current) { tokens.append(.number(v, digits: current.count)) } else { tooLong = true }
+            } else { tokens.append(.word(current.lowercased())) }
             current = ""
         }
         let chars = Array(s)
@@ -66,6 +69,7 @@ public enum DateParser {
             i += 1
         }
         flush()
+        if tooLong { return nil }
 
         var year = 0, month = 0, day = 0
         var rest: ArraySlice<Token>

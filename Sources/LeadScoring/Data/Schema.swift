@@ -42,6 +42,31 @@ public struct ColumnSchema: Codable, Equatable, Sendable {
     public var notice: String?
     /// True when the kind came from an override file or `--drop`.
     public var overridden: Bool
+    /// Numeric columns: how the numbers are written, when not plain (`129,5`, `$1,200`, `45%`).
+    public var number: NumberFormat?
+
+    public init(name: String, kind: ColumnKind, present: Int, missing: Int, distinct: Int, examples: [String],
+                dayFirst: Bool?, notice: String?, overridden: Bool, number: NumberFormat? = nil) {
+        self.name = name
+        self.kind = kind
+        self.present = present
+        self.missing = missing
+        self.distinct = distinct
+        self.examples = examples
+        self.dayFirst = dayFirst
+        self.notice = notice
+        self.overridden = overridden
+        self.number = number
+    }
+
+    /// How to read this column's numbers (plain unless inference or an override found otherwise).
+    public var numberFormat: NumberFormat { number ?? .plain }
+
+    /// "numeric (decimal comma, currency €)", or the kind's name.
+    public var kindDescription: String {
+        guard kind == .numeric, let number, !number.isPlain else { return kind.rawValue }
+        return "numeric (\(number))"
+    }
 }
 
 /// The inferred schema of a file: one entry per header column, in file order.
@@ -65,50 +90,101 @@ public struct Schema: Codable, Equatable, Sendable {
 ///   Lead Number: identifier       # any ColumnKind name
 ///   Tags: exclude                 # same as --drop
 ///   Company Size: numeric
+///   Income: {kind: numeric, decimal: ","}   # numbers written 1.234,50
 /// ```
 public struct SchemaOverrides: Equatable, Sendable {
     public var kinds: [String: ColumnKind] = [:]
+    /// Decimal marks stated for columns (`decimal: ","`).
+    public var decimals: [String: NumberFormat.DecimalMark] = [:]
     public var missingTokens: [String]? = nil
 
-    public init(kinds: [String: ColumnKind] = [:], missingTokens: [String]? = nil) {
+    public init(kinds: [String: ColumnKind] = [:], decimals: [String: NumberFormat.DecimalMark] = [:], missingTokens: [String]? = nil) {
         self.kinds = kinds
+        self.decimals = decimals
         self.missingTokens = missingTokens
     }
 
+    /// The kind stated for a column (matched exactly, else ignoring case).
+    public func kind(for name: String) -> ColumnKind? {
+        kinds[name] ?? kinds.first(where: { $0.key.lowercased() == name.lowercased() })?.value
+    }
+
+    public func decimal(for name: String) -> NumberFormat.DecimalMark? {
+        decimals[name] ?? decimals.first(where: { $0.key.lowercased() == name.lowercased() })?.value
+    }
+
+    /// Every column the file names.
+    public var columnNames: [String] { Array(Set(kinds.keys).union(decimals.keys)).sorted() }
+
     /// Reads an override file (YAML, or JSON, which YAML includes).
     public static func load(path: String) throws -> SchemaOverrides {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw DataError.cannotOpen(file: path, reason: "cannot read the schema override file")
+        try parse(readTextFile(path, what: "schema override file"), file: path)
+    }
+
+    /// Reads override text; `path` names it in messages.
+    public static func parse(_ text: String, file path: String) throws -> SchemaOverrides {
+        let root: Node
+        do {
+            guard let node = try YAMLGuard.compose(text) else {
+                throw DataError.badOverride(file: path, reason: "the file is empty; expected a mapping with 'columns:' (and optionally 'missing:')")
+            }
+            root = node
+        } catch let error as YAMLGuard.Failure {
+            throw DataError.badOverride(file: path, reason: error.text)
         }
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch let error as YamlError {
-            throw DataError.badOverride(file: path, reason: "YAML syntax error: \(error)")
+        func fail(_ node: Node?, _ message: String) -> DataError {
+            let place = node?.mark.map { "line \($0.line), column \($0.column): " } ?? ""
+            return DataError.badOverride(file: path, reason: place + message)
         }
-        guard let root = node as? [String: Any] else {
-            throw DataError.badOverride(file: path, reason: "expected a mapping with 'columns:' (and optionally 'missing:')")
+        guard let map = root.mapping else {
+            throw fail(root, "expected a mapping with 'columns:' (and optionally 'missing:')")
         }
         var result = SchemaOverrides()
-        for key in root.keys where key != "columns" && key != "missing" {
-            throw DataError.badOverride(file: path, reason: "unknown key '\(key)'; expected 'columns' or 'missing'")
-        }
-        if let missing = root["missing"] {
-            guard let list = missing as? [Any] else {
-                throw DataError.badOverride(file: path, reason: "'missing' must be a list of strings")
+        for key in map.keys {
+            guard let name = key.string, name == "columns" || name == "missing" else {
+                throw fail(key, "unknown key '\(key.string ?? "?")'; expected 'columns' or 'missing'")
             }
-            result.missingTokens = list.map { "\($0)" }
         }
-        if let columns = root["columns"] {
-            guard let map = columns as? [String: Any] else {
-                throw DataError.badOverride(file: path, reason: "'columns' must map column names to kinds")
+        if let missing = map["missing"] {
+            guard let list = missing.sequence, list.allSatisfy({ $0.scalar != nil }) else {
+                throw fail(missing, "'missing' must be a list of strings")
+            }
+            result.missingTokens = list.map { $0.scalar?.string ?? "" }
+        }
+        if let columnsNode = map["columns"] {
+            guard let columns = columnsNode.mapping else {
+                throw fail(columnsNode, "'columns' must map column names to kinds")
             }
             let allowed = ColumnKind.allCases.map(\.rawValue) + ["exclude", "drop"]
-            for (name, value) in map {
-                let word = "\(value)".lowercased()
-                if word == "exclude" || word == "drop" { result.kinds[name] = .excluded; continue }
-                guard let kind = ColumnKind(rawValue: word) else {
-                    throw DataError.badOverride(file: path, reason: "column '\(name)': unknown kind '\(value)'; use one of \(allowed.joined(separator: ", "))")
+            func kind(_ node: Node, column name: String) throws -> ColumnKind {
+                guard let word = node.scalar?.string.lowercased() else {
+                    throw fail(node, "column '\(name)': the kind must be a word such as numeric or categorical")
                 }
-                result.kinds[name] = kind
+                if word == "exclude" || word == "drop" { return .excluded }
+                guard let kind = ColumnKind(rawValue: word) else {
+                    throw fail(node, "column '\(name)': unknown kind '\(node.scalar?.string ?? "")'; use one of \(allowed.joined(separator: ", "))")
+                }
+                return kind
+            }
+            for (key, value) in columns {
+                guard let name = key.string else { throw fail(key, "a column name must be text") }
+                if let entry = value.mapping {
+                    for k in entry.keys where k.string != "kind" && k.string != "decimal" {
+                        throw fail(k, "column '\(name)': unknown key '\(k.string ?? "?")'; expected 'kind' and 'decimal'")
+                    }
+                    if let kindNode = entry["kind"] { result.kinds[name] = try kind(kindNode, column: name) }
+                    if let decimalNode = entry["decimal"] {
+                        guard let text = decimalNode.scalar?.string, let mark = NumberFormat.DecimalMark(rawValue: text) else {
+                            throw fail(decimalNode, "column '\(name)': decimal must be \".\" or \",\"")
+                        }
+                        if let k = result.kinds[name], k != .numeric {
+                            throw fail(decimalNode, "column '\(name)': 'decimal' applies to numeric columns, not \(k.rawValue)")
+                        }
+                        result.decimals[name] = mark
+                    }
+                } else {
+                    result.kinds[name] = try kind(value, column: name)
+                }
             }
         }
         return result

@@ -45,8 +45,10 @@ public struct SchemaInference: Sendable {
         }
         let dropped = Set(drop.compactMap { table.index(of: $0) })
         var columns: [ColumnSchema] = []
+        let semicolonFile = table.delimiter == UInt8(ascii: ";")
         for (c, name) in table.header.enumerated() {
-            var column = inference.inferColumn(name: name, values: table.columns[c])
+            let decimal = overrides.decimal(for: name)
+            var column = inference.inferColumn(name: name, values: table.columns[c], decimal: decimal, semicolonFile: semicolonFile)
             if let targetName = target, table.index(of: targetName) == c {
                 column.kind = .excluded
                 column.notice = "the target"
@@ -54,10 +56,15 @@ public struct SchemaInference: Sendable {
                 column.kind = .excluded
                 column.notice = "excluded by --drop"
                 column.overridden = true
-            } else if let kind = overrides.kinds[name] ?? overrides.kinds.first(where: { $0.key.lowercased() == name.lowercased() })?.value {
+            } else if let kind = overrides.kind(for: name) {
                 column.kind = kind
                 column.notice = kind == .excluded ? "excluded by the override file" : "set to \(kind.rawValue) by the override file"
                 column.overridden = true
+                if kind != .numeric { column.number = nil }
+                if kind == .numeric, column.number == nil, let decimal {
+                    column.number = NumberFormat(decimal: decimal)
+                    if column.number!.isPlain { column.number = nil }
+                }
                 if kind == .date, column.dayFirst == nil {
                     column.dayFirst = table.columns[c].contains { DateParser.needsDayFirst($0) }
                 }
@@ -72,16 +79,21 @@ public struct SchemaInference: Sendable {
     /// seconds. Text values are always counted (identifiers need exact uniqueness).
     static let numericDistinctCap = 20_000
 
-    public func inferColumn(name: String, values: [String]) -> ColumnSchema {
+    /// Infers one column. `decimal` forces the decimal mark (from an override file);
+    /// `semicolonFile` tips values that read either way (`1,234`) towards a decimal comma.
+    public func inferColumn(name: String, values: [String], decimal: NumberFormat.DecimalMark? = nil,
+                            semicolonFile: Bool = false) -> ColumnSchema {
         var counts: [String: Int] = [:]
         var missing = 0
-        var uncountedNumbers = 0, uncountedIntegers = 0
+        var evidence = NumberFormat.Evidence()
+        var uncounted = 0
         for v in values {
             if missingTokens.isMissing(v) { missing += 1; continue }
             let key = Values.trim(v)
-            if counts.count >= SchemaInference.numericDistinctCap, counts[key] == nil, let d = Values.number(key) {
-                uncountedNumbers += 1
-                if d == d.rounded() { uncountedIntegers += 1 }
+            if counts.count >= SchemaInference.numericDistinctCap, counts[key] == nil, Values.number(key) != nil {
+                // Beyond the cap plain numbers are weighed one by one instead of counted.
+                evidence.add(key)
+                uncounted += 1
                 continue
             }
             counts[key, default: 0] += 1
@@ -89,7 +101,7 @@ public struct SchemaInference: Sendable {
         let present = values.count - missing
         // A lower bound when numbers went uncounted (they are all distinct from the counted ones
         // only in the worst case; the exact figure does not change any decision below).
-        let distinct = counts.count + uncountedNumbers
+        let distinct = counts.count + uncounted
         let examples = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(5).map(\.key)
         var column = ColumnSchema(name: name, kind: .categorical, present: present, missing: missing,
                                   distinct: distinct, examples: Array(examples), dayFirst: nil,
@@ -110,23 +122,32 @@ public struct SchemaInference: Sendable {
             return column
         }
         let isNameId = SchemaInference.looksLikeIdentifierName(name)
-        var numbers = uncountedNumbers, integers = uncountedIntegers
-        for (v, n) in counts {
-            if let d = Values.number(v) { numbers += n; if d == d.rounded() { integers += n } }
-        }
-        if Double(numbers) >= numericShare * Double(present) {
-            if isNameId || (integers == present && distinct == present && present >= 20 && missing == 0 && isNameIdLike(values: counts.keys)) {
-                column.kind = .identifier
-                column.notice = "identifier: kept out of the features, used to key the output"
+        for (v, n) in counts { evidence.add(v, count: n) }
+        if let mark = decimal ?? evidence.decimalMark(present: present, share: numericShare, semicolonFile: semicolonFile) {
+            let format = evidence.format(decimal: mark)
+            let (numbers, integers) = evidence.numbers(mark)
+            if Double(numbers) >= numericShare * Double(present) || decimal != nil {
+                if isNameId || (format.isPlain && integers == present && distinct == present && present >= 20 && missing == 0
+                                && isNameIdLike(values: counts.keys)) {
+                    column.kind = .identifier
+                    column.notice = "identifier: kept out of the features, used to key the output"
+                    return column
+                }
+                column.kind = .numeric
+                column.number = format.isPlain ? nil : format
+                var notices: [String] = []
+                let bad = present - numbers
+                if bad > 0 {
+                    let example = counts.keys.sorted().first { format.parse($0) == nil } ?? ""
+                    notices.append("\(bad) value\(bad == 1 ? "" : "s") that \(bad == 1 ? "is" : "are") not a number\(format.isPlain ? "" : " in this format (\(format))") (e.g. '\(example)') will be treated as missing")
+                }
+                let currencies = evidence.currencyList
+                if currencies.count > 1 {
+                    notices.append("amounts in several currencies (\(currencies.prefix(4).joined(separator: ", "))) are read as plain numbers, not converted")
+                }
+                if !notices.isEmpty { column.notice = notices.joined(separator: "; ") }
                 return column
             }
-            column.kind = .numeric
-            let bad = present - numbers
-            if bad > 0 {
-                let example = counts.keys.first { Values.number($0) == nil } ?? ""
-                column.notice = "\(bad) value\(bad == 1 ? "" : "s") that are not numbers (e.g. '\(example)') will be treated as missing"
-            }
-            return column
         }
         if !isNameId {
             var dates = 0
@@ -156,10 +177,53 @@ public struct SchemaInference: Sendable {
         }
         if distinct > maxCategories {
             column.kind = .text
-            column.notice = "\(distinct) distinct values (more than \(maxCategories)): kept out of the features; override to categorical to use it"
+            column.notice = "\(distinct) distinct values (more than \(maxCategories)): kept out of the features; "
+                + keepAdvice(name: name, counts: counts, evidence: evidence, present: present)
             return column
         }
         return column
+    }
+
+    /// How to keep a column left out as text: as a number when most of its values hold digits
+    /// (an amount written in a way not recognised), else as categories.
+    private func keepAdvice(name: String, counts: [String: Int], evidence: NumberFormat.Evidence, present: Int) -> String {
+        // Values mostly made of digits ("12 345 SEKR", "1234!!"), not names with a number in them.
+        var withDigits = 0
+        for (v, n) in counts {
+            let visible = v.utf8.filter { $0 != 0x20 }
+            let digits = visible.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+            if digits > 0 && 2 * digits >= visible.count { withDigits += n }
+        }
+        let quoted = name.contains(":") || name.contains("#") ? NumberFormatting.quoted(name) : name
+        if Double(withDigits) >= 0.8 * Double(present) {
+            let best = max(evidence.numbers(.point).numbers, evidence.numbers(.comma).numbers)
+            let unread = counts.keys.sorted().first { NumberFormat.plain.parse($0) == nil && NumberFormat(decimal: .comma).parse($0) == nil } ?? ""
+            return "most values hold digits but only \(pct(best, of: present)) read as numbers (e.g. '\(unread)' does not); "
+                + "if it is an amount, state its format in a schema file (--schema) as '\(quoted): {kind: numeric, decimal: \",\"}' "
+                + "(or decimal: \".\"); values that still do not read become missing and are counted"
+        }
+        return "to use it as categories anyway, set '\(quoted): categorical' in a schema file (--schema)"
+    }
+
+    private func pct(_ part: Int, of whole: Int) -> String {
+        whole == 0 ? "0%" : "\(Int((Double(part) / Double(whole) * 100).rounded(.down)))%"
+    }
+
+    /// The lead id columns of a file to score, in file order, recognised by the same rules as
+    /// training's: a name like `id`, `Lead ID`, `Prospect ID` or `Lead Number`, or values unique
+    /// per row (judged on `sample`, the file's first rows, `sample[c]` holding column c), plus
+    /// whatever the model's schema already called an identifier. Columns in `excluding` (the
+    /// model's inputs) are never ids. Ids dropped at training (`--drop`) are found again, so
+    /// scores can be joined back to the CRM.
+    public func identifierColumns(header: [String], sample: [[String]], known: Set<String>, excluding: Set<Int>) -> [Int] {
+        let knownLower = Set(known.map { $0.lowercased() })
+        return header.indices.filter { c in
+            guard !excluding.contains(c) else { return false }
+            let name = header[c]
+            if knownLower.contains(name.lowercased()) || SchemaInference.looksLikeIdentifierName(name) { return true }
+            guard c < sample.count, sample[c].count >= 20 else { return false }
+            return inferColumn(name: name, values: sample[c]).kind == .identifier
+        }
     }
 
     /// Unique whole numbers without an id-like name are identifiers only when they look like

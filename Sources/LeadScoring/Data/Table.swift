@@ -10,6 +10,8 @@ public struct Table: Sendable {
     public var lines: [Int]
     /// SHA-256 of the file, when read with `hashing`.
     public var sha256: String?
+    /// The file's field delimiter (a `;` makes a decimal comma the likelier reading of `1,234`).
+    public var delimiter: UInt8 = UInt8(ascii: ",")
 
     public var rowCount: Int { lines.count }
 
@@ -24,7 +26,12 @@ public struct Table: Sendable {
     /// Reads a whole CSV file. `progress` is called every 100,000 rows.
     public static func read(path: String, delimiter: UInt8? = nil, hashing: Bool = false,
                             progress: ((Int) -> Void)? = nil) throws -> Table {
-        let reader = try CSVReader(path: path, delimiter: delimiter, hashing: hashing)
+        try read(CSVReader(path: path, delimiter: delimiter, hashing: hashing), progress: progress)
+    }
+
+    /// Reads every record of `reader` (then closes it).
+    public static func read(_ reader: CSVReader, progress: ((Int) -> Void)? = nil) throws -> Table {
+        let path = reader.path
         defer { reader.close() }
         var columns = [[String]](repeating: [], count: reader.header.count)
         var lines: [Int] = []
@@ -35,6 +42,7 @@ public struct Table: Sendable {
         }
         var table = Table(source: path, header: reader.header, columns: columns, lines: lines)
         table.sha256 = reader.sha256()
+        table.delimiter = reader.delimiter
         return table
     }
 
@@ -47,9 +55,11 @@ public struct Table: Sendable {
 
     /// The rows at `indices`, in that order.
     public func subset(_ indices: [Int]) -> Table {
-        Table(source: source, header: header,
-              columns: columns.map { col in indices.map { col[$0] } },
-              lines: indices.map { lines[$0] })
+        var table = Table(source: source, header: header,
+                          columns: columns.map { col in indices.map { col[$0] } },
+                          lines: indices.map { lines[$0] })
+        table.delimiter = delimiter
+        return table
     }
 
     /// A column-not-found error that suggests the closest names.

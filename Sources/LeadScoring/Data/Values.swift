@@ -3,9 +3,11 @@ import Foundation
 /// The tokens that mean "no value" in CRM exports. Matching ignores case and surrounding spaces.
 ///
 /// `Select` is the placeholder of unanswered web-form drop-downs; `-` is what several CRMs print
-/// for an empty field.
+/// for an empty field; `#N/A`, `#VALUE!`, `#DIV/0!`, `#REF!`, `#NULL!`, `#NAME?` and `#NUM!` are
+/// the error values Excel writes into an exported cell whose formula failed.
 public struct MissingTokens: Codable, Equatable, Sendable {
-    public static let defaults = ["", "NA", "N/A", "null", "none", "Select", "-"]
+    public static let defaults = ["", "NA", "N/A", "null", "none", "Select", "-"] + excelErrors
+    public static let excelErrors = ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NULL!", "#NAME?", "#NUM!"]
     public var tokens: [String]
     /// Trimmed, lowercased tokens: matched byte-wise (this runs once per cell, on two threads
     /// at once: the ASCII path reads two flat arrays, so it touches no reference counts per
@@ -83,8 +85,9 @@ public struct MissingTokens: Codable, Equatable, Sendable {
 public enum Values {
 
     /// A plain decimal number: optional sign, digits, optional fraction and exponent.
-    /// Rejects `nan`, `inf`, hexadecimal and thousands separators, which `Double(_:)` would
-    /// partly accept.
+    /// Rejects `nan`, `inf`, overflow (`1e400`), hexadecimal and thousands separators, which
+    /// `Double(_:)` would partly accept. Numbers as CRM exports write them (`1.234,50`, `$1,200`,
+    /// `45%`) are `NumberFormat`'s.
     @inline(__always)
     public static func number(_ raw: String) -> Double? {
         var raw = raw
@@ -128,7 +131,11 @@ public enum Values {
             let b = bytes[k]
             if !((b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2B || b == 0x2E || b == 0x65 || b == 0x45) { return nil }
         }
-        return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+        // Overflow to ±∞ (`1e400`) is not a number a CRM field holds: it would poison every sum.
+        guard let x = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)), x.isFinite else {
+            return nil
+        }
+        return x
     }
 
     static let trueTokens: Set<String> = ["yes", "true", "y", "1", "t"]

@@ -123,7 +123,7 @@ extension ComparisonReport {
     public static func compute(model: LeadModel, rules: RuleSet, table: Table, schema: Schema, labels: Labels,
                                events: EventLog?, asOf: Double, capacity: Int?) throws -> ComparisonReport {
         var issues = EncodingIssues()
-        let p = LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
+        let p = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
         let ruleScores = try scoreRules(rules, model: model, table: table, schema: schema, labels: labels, events: events, asOf: asOf)
         return ComparisonReport(model: model, probabilities: p, ruleScores: ruleScores, table: table, schema: schema,
                                 labels: labels, capacity: capacity)

@@ -12,6 +12,8 @@ public struct FeatureProfile: Codable, Equatable, Sendable {
     public var levels: [String]?
     /// Shares of the present values per bin or level; for levels, a last share for "(other)".
     public var shares: [Double]
+    /// Numeric: how training read the numbers (nil: plain).
+    public var number: NumberFormat? = nil
 }
 
 /// What the training data looked like: every feature column and the score distribution.
@@ -34,10 +36,10 @@ public struct DataProfile: Codable, Equatable, Sendable {
             guard let c = table.index(of: column.name) else { continue }
             let (present, missingShare) = presentValues(table.columns[c], rows: rows, missing: missing)
             if column.kind == .numeric {
-                let values = present.compactMap(Values.number).sorted()
+                let values = present.compactMap { column.numberFormat.parse($0) }.sorted()
                 let edges = decileEdges(values)
                 features.append(FeatureProfile(name: column.name, kind: column.kind, missingShare: missingShare, edges: edges,
-                                               levels: nil, shares: binShares(values, edges: edges)))
+                                               levels: nil, shares: binShares(values, edges: edges), number: column.number))
             } else {
                 var counts: [String: Int] = [:]
                 for v in present { counts[levelKey(v, kind: column.kind), default: 0] += 1 }
@@ -133,6 +135,11 @@ public struct DriftReport: Codable, Equatable, Sendable {
         public var unseenLevels: [String]
         /// Share of the new rows holding an unseen level.
         public var unseenShare: Double
+        /// Numeric: present values that are not numbers in the column's format (left out of
+        /// the bins; counted here so a change of format cannot pass for stability).
+        public var unreadable: Int = 0
+        /// The first of them.
+        public var unreadableExample: String? = nil
     }
 
     public var rows: Int
@@ -140,6 +147,8 @@ public struct DriftReport: Codable, Equatable, Sendable {
     public var scorePSI: Double?
     public var scoreStatus: Status?
     public var features: [Feature]
+    /// Input columns of the training data that the new data does not have (not compared).
+    public var absentColumns: [String] = []
     public var status: Status
 
     /// Compares `rows` of `table` with `profile`; `probabilities` are the model's scores of
@@ -148,13 +157,24 @@ public struct DriftReport: Codable, Equatable, Sendable {
         self.rows = rows.count
         trainingRows = profile.rows
         var features: [Feature] = []
+        var absent: [String] = []
         for fp in profile.features {
-            guard let c = table.index(of: fp.name) else { continue }
+            guard let c = table.index(of: fp.name) else { absent.append(fp.name); continue }
             let (present, missingNew) = DataProfile.presentValues(table.columns[c], rows: rows, missing: missing)
             var actual: [Double]
             var unseen: [String] = [], unseenShare = 0.0
+            var unreadable = 0, unreadableExample: String? = nil
             if let edges = fp.edges {
-                actual = DataProfile.binShares(present.compactMap(Values.number), edges: edges)
+                let format = fp.number ?? .plain
+                var values: [Double] = []
+                values.reserveCapacity(present.count)
+                for v in present {
+                    if let x = format.parse(v) { values.append(x) } else {
+                        unreadable += 1
+                        if unreadableExample == nil { unreadableExample = Values.trim(v) }
+                    }
+                }
+                actual = DataProfile.binShares(values, edges: edges)
             } else {
                 let levels = fp.levels ?? []
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
@@ -178,9 +198,11 @@ public struct DriftReport: Codable, Equatable, Sendable {
             let observed = [missingNew] + actual.map { $0 * (1 - missingNew) }
             let psi = populationStabilityIndex(expected: expected, actual: observed)
             features.append(Feature(name: fp.name, psi: psi, status: Status(psi: psi), missingTraining: fp.missingShare,
-                                    missingNew: missingNew, unseenLevels: unseen, unseenShare: unseenShare))
+                                    missingNew: missingNew, unseenLevels: unseen, unseenShare: unseenShare,
+                                    unreadable: unreadable, unreadableExample: unreadableExample))
         }
         self.features = features.sorted { $0.psi > $1.psi }
+        absentColumns = absent
         if let probabilities {
             let psi = populationStabilityIndex(expected: profile.scoreShares,
                                                actual: DataProfile.binShares(probabilities, edges: profile.scoreEdges))
@@ -188,6 +210,7 @@ public struct DriftReport: Codable, Equatable, Sendable {
             scoreStatus = Status(psi: psi)
         }
         status = ([scoreStatus].compactMap { $0 } + features.map(\.status)).max() ?? .stable
+        if !absent.isEmpty { status = .alarm }
     }
 
     /// One line: "score PSI 0.03 (stable); 2 columns drifted: 'x' 0.31 (alarm), 'y' 0.12 (warning)".
@@ -201,6 +224,16 @@ public struct DriftReport: Codable, Equatable, Sendable {
             parts.append("\(drifted.count) column\(drifted.count == 1 ? "" : "s") drifted: "
                 + drifted.prefix(5).map { "'\($0.name)' \(NumberFormatting.fixed($0.psi, 3)) (\($0.status.rawValue))" }.joined(separator: ", ")
                 + (drifted.count > 5 ? ", …" : ""))
+        }
+        if !absentColumns.isEmpty {
+            parts.append("\(absentColumns.count) input column\(absentColumns.count == 1 ? "" : "s") missing from the new data: "
+                + absentColumns.prefix(5).map { "'\($0)'" }.joined(separator: ", "))
+        }
+        let unreadable = features.filter { $0.unreadable > 0 }
+        if !unreadable.isEmpty {
+            parts.append("values that are not numbers in " + unreadable.prefix(3).map {
+                "'\($0.name)' (\($0.unreadable), e.g. '\($0.unreadableExample ?? "")')"
+            }.joined(separator: ", "))
         }
         let unseen = features.filter { !$0.unseenLevels.isEmpty }
         if !unseen.isEmpty {

@@ -36,9 +36,17 @@ final class EncodingPlan: @unchecked Sendable {
     private let keyBytes: Int
     private let missing: MissingTokens
     private let encoder: FeatureEncoder
+    /// Per column: how its numbers are written.
+    private let formats: [NumberFormat]
+
+    /// Standardised values are clamped to ± this many standard deviations, so that an absurd
+    /// outlier (`1e300`) cannot overflow a margin to ±∞ (and ∞ − ∞ to NaN). No real value comes
+    /// near it; the probability is saturated long before.
+    static let standardLimit = 1e12
 
     init(_ encoder: FeatureEncoder) {
         self.encoder = encoder
+        formats = encoder.columns.map(\.numberFormat)
         columnCount = encoder.columns.count
         cells = .allocate(capacity: max(1, columnCount))
         var entries: [(column: Int32, code: Int32, start: Int32, length: Int32)] = []
@@ -161,10 +169,11 @@ final class EncodingPlan: @unchecked Sendable {
             if cell.kind == .boolean {
                 if !isMissing(raw) { v = Values.boolean(text()).map { $0 ? 1 : 0 } }
             } else {
-                v = Values.parseNumber(raw)
+                v = formats[k].parse(raw)
             }
             if v == nil, !isMissing(raw) { record() }
-            out[o] = ((v ?? cell.fill) - cell.mean) / cell.scale
+            let z = ((v ?? cell.fill) - cell.mean) / cell.scale
+            out[o] = min(max(z, -EncodingPlan.standardLimit), EncodingPlan.standardLimit)
             if cell.missingIndicator { out[o + 1] = v == nil ? 1 : 0 }
         case .categorical:
             for j in 0..<cell.width { out[o + j] = 0 }
@@ -177,7 +186,7 @@ final class EncodingPlan: @unchecked Sendable {
                 out[o + cell.other] = 1
             }
         case .rawNumeric:
-            if let d = Values.parseNumber(raw) { out[o] = d; return }
+            if let d = formats[k].parse(raw) { out[o] = d; return }
             out[o] = .nan
             if !isMissing(raw) { record() }
         case .rawCategorical:

@@ -28,7 +28,7 @@ public struct CategoricalEncoding: Codable, Equatable, Sendable {
     public init(levels: [String], hasOther: Bool) {
         self.levels = levels
         self.hasOther = hasOther
-        self.position = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+        self.position = Dictionary(levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })  // duplicates: refused by model validation
     }
 
     enum CodingKeys: String, CodingKey { case levels, hasOther }
@@ -53,7 +53,7 @@ public struct RawEncoding: Codable, Equatable, Sendable {
     public init(kind: ColumnKind, levels: [String] = []) {
         self.kind = kind
         self.levels = levels
-        self.position = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+        self.position = Dictionary(levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })  // duplicates: refused by model validation
     }
 
     enum CodingKeys: String, CodingKey { case kind, levels }
@@ -87,6 +87,19 @@ public struct EncodedColumn: Codable, Equatable, Sendable {
     public var offset: Int
     public var width: Int
     public var encoding: ColumnEncoding
+    /// Numeric columns: how training read the numbers (nil: plain; model files before format 4
+    /// have none).
+    public var number: NumberFormat?
+
+    public init(name: String, offset: Int, width: Int, encoding: ColumnEncoding, number: NumberFormat? = nil) {
+        self.name = name
+        self.offset = offset
+        self.width = width
+        self.encoding = encoding
+        self.number = number
+    }
+
+    public var numberFormat: NumberFormat { number ?? .plain }
 }
 
 /// Counts of values that could not be read at scoring time, per column, with the first example.
@@ -105,12 +118,11 @@ public struct EncodingIssues: Sendable {
         for (k, v) in other.examples where examples[k] == nil { examples[k] = v }
     }
 
-    /// One line per column: "file:line: column 'X': 3 values that are not numbers (first 'abc')
-    /// were treated as missing".
+    /// One line per column: "file:line: column 'X': 3 values that could not be read (first
+    /// 'abc') treated as missing".
     public func messages(file: String) -> [String] {
-        counts.keys.sorted().map { name in
-            let (line, value) = examples[name]!
-            let n = counts[name]!
+        counts.sorted { $0.key < $1.key }.map { name, n in
+            let (line, value) = examples[name] ?? (0, "")
             return "\(file):\(line): column '\(name)': \(n) value\(n == 1 ? "" : "s") that could not be read (first '\(value)') treated as missing"
         }
     }
@@ -139,7 +151,9 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
     public static let maxRawLevels = 253
 
     public static func fit(table: Table, rows: [Int], schema: Schema, style: EncodingStyle = .linear,
-                           minCategoryCount: Int = defaultMinCategoryCount) -> FeatureEncoder {
+                           minCategoryCount: Int = defaultMinCategoryCount) throws -> FeatureEncoder {
+        let absent = schema.featureColumns.map(\.name).filter { table.index(of: $0) == nil }
+        if !absent.isEmpty { throw DataError.missingColumns(file: table.source, columns: absent) }
         let missing = schema.missingTokens
         var columns: [EncodedColumn] = []
         var names: [String] = []
@@ -178,28 +192,40 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                 encoding = .raw(RawEncoding(kind: column.kind, levels: rawLevels[k]))
                 names.append(column.name)
                 means.append(0)
-                columns.append(EncodedColumn(name: column.name, offset: offset, width: 1, encoding: encoding))
+                columns.append(EncodedColumn(name: column.name, offset: offset, width: 1, encoding: encoding,
+                                             number: column.kind == .numeric ? column.number : nil))
                 offset += 1
                 continue
             }
             switch column.kind {
             case .numeric, .boolean:
                 let isBool = column.kind == .boolean
+                let format = column.numberFormat
                 var values: [Double] = []
                 values.reserveCapacity(rows.count)
                 var missingCount = 0
                 for r in rows {
                     let v = raw[r]
                     if missing.isMissing(v) { missingCount += 1; continue }
-                    let d = isBool ? Values.boolean(v).map { $0 ? 1.0 : 0.0 } : Values.number(v)
+                    let d = isBool ? Values.boolean(v).map { $0 ? 1.0 : 0.0 } : format.parse(v)
                     if let d { values.append(d) } else { missingCount += 1 }
                 }
                 let fill = median(values)
-                let mean = rows.count > 0 ? (values.reduce(0, +) + fill * Double(missingCount)) / n : 0
+                // Sums of squares of values beyond 1e154 overflow: work on values scaled by the
+                // largest magnitude (exactly as before for ordinary data, where it is 1).
+                let s = max(1, values.reduce(0) { max($0, abs($1)) })
+                let meanScaled = rows.count > 0 ? (values.reduce(0) { $0 + $1 / s } + fill / s * Double(missingCount)) / n : 0
                 var ss = 0.0
-                for v in values { ss += (v - mean) * (v - mean) }
-                ss += Double(missingCount) * (fill - mean) * (fill - mean)
-                let sd = rows.count > 0 ? (ss / n).squareRoot() : 0
+                for v in values { let d = v / s - meanScaled; ss += d * d }
+                ss += Double(missingCount) * (fill / s - meanScaled) * (fill / s - meanScaled)
+                let mean = meanScaled * s
+                let sd = rows.count > 0 ? (ss / n).squareRoot() * s : 0
+                guard mean.isFinite, sd.isFinite else {
+                    let largest = values.max { abs($0) < abs($1) } ?? 0
+                    throw DataError.badValue(file: table.source, line: rows.first { format.parse(raw[$0]) == largest }.map { table.lines[$0] } ?? 0,
+                                             column: column.name, value: "\(largest)",
+                                             reason: "numbers this large overflow the column's mean and spread; rescale the column (e.g. to thousands) or drop it")
+                }
                 let e = NumericEncoding(fill: fill, mean: mean, scale: sd > 1e-12 ? sd : 1,
                                         missingIndicator: missingCount > 0 && missingCount < rows.count)
                 encoding = isBool ? .boolean(e) : .numeric(e)
@@ -221,7 +247,8 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                 }
             }
             let width = names.count - offset
-            columns.append(EncodedColumn(name: column.name, offset: offset, width: width, encoding: encoding))
+            columns.append(EncodedColumn(name: column.name, offset: offset, width: width, encoding: encoding,
+                                         number: column.kind == .numeric ? column.number : nil))
             offset += width
         }
         return FeatureEncoder(columns: columns, width: offset, featureNames: names,
@@ -234,14 +261,17 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
     }
 
     /// Encodes `rows` of `table` (columns found by name) into an n × width matrix, on two
-    /// threads for large tables (each fills its own rows).
-    public func encode(table: Table, rows: [Int], issues: inout EncodingIssues) -> Matrix {
-        let indices = columns.map { table.index(of: $0.name) }
+    /// threads for large tables (each fills its own rows). A column the encoder needs that the
+    /// table lacks is an error naming every such column.
+    public func encode(table: Table, rows: [Int], issues: inout EncodingIssues) throws -> Matrix {
+        let absent = missingColumns(in: table.header)
+        if !absent.isEmpty { throw DataError.missingColumns(file: table.source, columns: absent) }
+        let indices = columns.compactMap { table.index(of: $0.name) }
         let plan = EncodingPlan(self)
         return encodeRows(rows.count, parts: rows.count >= 50_000 ? 2 : 1, issues: &issues) { i, out, issues in
             let r = rows[i]
             for (k, c) in indices.enumerated() {
-                var value = c.map { table.columns[$0][r] } ?? ""
+                var value = table.columns[c][r]
                 value.withUTF8 { plan.encode(column: k, raw: $0, line: table.lines[r], into: out, issues: &issues) }
             }
         }

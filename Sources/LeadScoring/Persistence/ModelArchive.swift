@@ -38,6 +38,24 @@ public struct LeakFinding: Codable, Equatable, Sendable {
     public var auc: Double
 }
 
+/// A column of the training file the model does not use, and why.
+public struct LeftOutColumn: Codable, Equatable, Sendable {
+    public var column: String
+    /// The column's kind (`excluded`, `identifier`, `date`, `text`, …).
+    public var kind: ColumnKind
+    public var reason: String
+    /// For a probable leak: its single-column holdout ROC AUC.
+    public var leakAUC: Double?
+
+    /// The schema's non-feature columns (the target aside), leaks with their AUC.
+    static func list(schema: Schema, leaks: [LeakFinding]) -> [LeftOutColumn] {
+        schema.columns.filter { !$0.kind.isFeature && $0.notice != "the target" }.map { c in
+            LeftOutColumn(column: c.name, kind: c.kind, reason: c.notice ?? c.kind.rawValue,
+                          leakAUC: c.kind == .excluded ? leaks.first { $0.column == c.name }?.auc : nil)
+        }
+    }
+}
+
 /// How much one input column matters to the model.
 public struct FeatureImportance: Codable, Equatable, Sendable {
     public var feature: String
@@ -65,7 +83,11 @@ public struct TrainingMetadata: Codable, Equatable, Sendable {
     public var holdout: EvaluationReport
     public var hyperparameters: [String: String]
     public var iterations: Int
+    /// Every column flagged as a probable leak (left out unless kept by `--allow-leak` or
+    /// `--keep-leaks`: see `leftOut`).
     public var leaks: [LeakFinding]
+    /// Columns of the training file that are not model inputs, and why (nil before format 4).
+    public var leftOut: [LeftOutColumn]?
     public var notices: [String]
     /// Columns by importance, strongest first.
     public var importance: [FeatureImportance]?
@@ -76,7 +98,9 @@ public struct LeadModel: Codable, Sendable, Equatable {
     /// Bumped when the file layout changes; readers refuse newer versions and read older ones.
     /// 1: trees as arrays of node objects. 2: trees column by column (`Tree`'s coding).
     /// 3: a probability calibration and the training data's profile (for drift).
-    public static let currentFormatVersion = 3
+    /// 4: each numeric column's number format (decimal comma, currency, percent…) and the
+    /// columns left out with their reasons (probable leaks among them).
+    public static let currentFormatVersion = 4
 
     public var formatVersion: Int
     public var schema: Schema
@@ -169,10 +193,19 @@ public struct LeadModel: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError.cannotOpen(file: path, reason: "cannot read it")
         }
+        return try decode(data, file: path)
+    }
+
+    /// Reads and validates a model file's bytes; `path` names it in messages.
+    public static func decode(_ data: Data, file path: String) throws -> LeadModel {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
-            return try decoder.decode(LeadModel.self, from: data)
+            let model = try decoder.decode(LeadModel.self, from: data)
+            try model.validate()
+            return model
+        } catch let e as ModelDefect {
+            throw DataError.badModel(file: path, reason: e.problem)
         } catch let e as VersionTooNew {
             throw DataError.unsupportedModelVersion(file: path, found: e.found, supported: currentFormatVersion)
         } catch let DecodingError.dataCorrupted(context) {

@@ -187,14 +187,14 @@ public final class RegistryLock {
     init(path: String) throws {
         fd = open(path, O_CREAT | O_RDWR, 0o644)
         guard fd >= 0 else {
-            throw DataError.cannotOpen(file: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+            throw DataError.cannotWrite(file: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 64)
             let n = read(fd, &buffer, 63)
             let owner = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
             close(fd)
-            throw UsageError("\(URL(fileURLWithPath: path).deletingLastPathComponent().path): another leadscore process (\(owner)) is changing this registry; try again when it has finished")
+            throw BusyError("\(URL(fileURLWithPath: path).deletingLastPathComponent().path): another leadscore process (\(owner)) is changing this registry; try again when it has finished")
         }
         let text = Array("pid \(getpid())\n".utf8)
         _ = ftruncate(fd, 0)

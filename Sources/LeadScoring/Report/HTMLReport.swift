@@ -18,7 +18,7 @@ public struct HTMLReport {
     public static func build(model: LeadModel, modelPath: String, table: Table, schema: Schema, labels: Labels,
                              rules: RuleSet?, events: EventLog?, asOf: Double, seed: UInt64 = 42) throws -> HTMLReport {
         var issues = EncodingIssues()
-        let p = LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
+        let p = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
         let evaluation = EvaluationReport(probabilities: p, labels: labels.y, thresholds: model.tiers)
         var ruleParts: (RuleSet, [Double], [Tier], ComparisonReport)? = nil
         if let rules {

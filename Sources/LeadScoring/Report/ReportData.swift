@@ -139,12 +139,13 @@ public struct Dependence: Codable, Equatable, Sendable {
         if kind == .numeric {
             // The values as the data writes them (substituted as text), keyed by their number.
             var written: [Double: String] = [:]
-            for v in present { if let x = Values.number(v), written[x] == nil { written[x] = Values.trim(v) } }
+            let format = model.schema.column(named: feature)?.numberFormat ?? .plain
+            for v in present { if let x = format.parse(v), written[x] == nil { written[x] = Values.trim(v) } }
             let values = written.keys.sorted()
             guard values.count >= 2 else { return nil }
             let count = min(12, values.count)
             positions = Array(Set((0..<count).map { values[$0 * (values.count - 1) / max(1, count - 1)] })).sorted()
-            grid = positions.map { written[$0]! }
+            grid = positions.compactMap { written[$0] }
         } else {
             var counts: [String: Int] = [:]
             for v in present { counts[Values.trim(v), default: 0] += 1 }
@@ -152,7 +153,8 @@ public struct Dependence: Codable, Equatable, Sendable {
             guard grid.count >= 2 else { return nil }
         }
         let scorer = LeadScorer(model: model, reasonsPerSide: 0)
-        var base = rows.map { r in columnIndices.map { table.columns[$0!][r] } }
+        let indices = columnIndices.compactMap { $0 }
+        var base = rows.map { r in indices.map { table.columns[$0][r] } }
         var means: [Double] = []
         for value in grid {
             for i in base.indices { base[i][k] = value }

@@ -60,7 +60,8 @@ public indirect enum Condition: Codable, Equatable, Sendable {
     case equals(ColumnReference, RuleValue)
     case oneOf(ColumnReference, [RuleValue])
     case contains(ColumnReference, String)
-    /// A regular expression (ICU syntax, as `NSRegularExpression`), searched anywhere in the value.
+    /// A regular expression (`SafeRegex`: ICU's common syntax, matched in linear time), searched
+    /// anywhere in the value.
     case matches(ColumnReference, String)
     /// Inclusive at both ends.
     case between(ColumnReference, Double, Double)

@@ -32,7 +32,12 @@ public struct EventLog: Sendable {
     }
 
     public static func read(path: String, delimiter: UInt8? = nil) throws -> EventLog {
-        let reader = try CSVReader(path: path, delimiter: delimiter)
+        try read(CSVReader(path: path, delimiter: delimiter))
+    }
+
+    /// Reads the log from `reader` (then closes it).
+    public static func read(_ reader: CSVReader) throws -> EventLog {
+        let path = reader.path
         defer { reader.close() }
         let header = reader.header
         func find(_ names: [String]) -> Int? {
@@ -55,6 +60,20 @@ public struct EventLog: Sendable {
         var records: [CSVRecord] = []
         while let record = try reader.next() { records.append(record) }
         let dayFirst = records.contains { DateParser.needsDayFirst($0.fields[timeIndex]) }
+        // Values are numbers as the export writes them (`1,5` in a European log): the decimal
+        // mark is chosen over the whole column, as schema inference does.
+        var valueFormat = NumberFormat.plain
+        if let valueIndex {
+            var evidence = NumberFormat.Evidence()
+            var present = 0
+            for record in records {
+                let v = Values.trim(record.fields[valueIndex])
+                if !v.isEmpty { evidence.add(v); present += 1 }
+            }
+            if let mark = evidence.decimalMark(present: present, share: 0.5, semicolonFile: reader.delimiter == UInt8(ascii: ";")) {
+                valueFormat = NumberFormat(decimal: mark)
+            }
+        }
         var events: [String: [Event]] = [:]
         for record in records {
             let raw = record.fields[timeIndex]
@@ -65,7 +84,7 @@ public struct EventLog: Sendable {
             if let valueIndex {
                 let v = Values.trim(record.fields[valueIndex])
                 if !v.isEmpty {
-                    guard let x = Values.number(v) else {
+                    guard let x = valueFormat.parse(v) else {
                         throw DataError.badValue(file: path, line: record.line, column: header[valueIndex], value: v, reason: "not a number")
                     }
                     value = x

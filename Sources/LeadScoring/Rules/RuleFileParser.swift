@@ -13,14 +13,9 @@ struct RuleFileParser {
     func parse(_ text: String) throws -> RuleSet {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            switch error {
-            case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-                throw RuleError(file: file, line: mark.line, column: mark.column, "YAML syntax error: \(problem)")
-            default:
-                throw RuleError(file: file, line: 0, "YAML syntax error: \(error)")
-            }
+            root = try YAMLGuard.compose(text)
+        } catch let error as YAMLGuard.Failure {
+            throw RuleError(file: file, line: error.line, column: error.column, error.message)
         }
         guard let root, let map = root.mapping else {
             throw fail(root, "expected a mapping with 'version', 'groups' and 'tiers'")
@@ -186,8 +181,8 @@ struct RuleFileParser {
             return .contains(column, s)
         case "matches":
             guard let pattern = valueNode.string else { throw fail(valueNode, "'matches' needs a regular expression") }
-            do { _ = try NSRegularExpression(pattern: pattern) } catch {
-                throw fail(valueNode, "'\(pattern)' is not a valid regular expression")
+            do { _ = try SafeRegex(pattern) } catch let error as SafeRegex.SyntaxError {
+                throw fail(valueNode, "'\(pattern)' is not a pattern leadscore runs: \(error.message) (at character \(error.offset + 1))")
             }
             return .matches(column, pattern)
         case "between":

@@ -83,7 +83,7 @@ public struct RuleScorer {
         func numeric(_ ref: ColumnReference, _ i: Int, _ column: ColumnSchema, test: String, line: Int) throws {
             if numbers[i] == nil {
                 let values = table.columns[i].map { raw -> Double in
-                    if let x = Values.number(raw) { return x }
+                    if let x = column.numberFormat.parse(raw) { return x }
                     if column.kind == .boolean, let b = Values.boolean(raw) { return b ? 1 : 0 }
                     return .nan
                 }
@@ -161,14 +161,20 @@ public struct RuleScorer {
                 // Decide once per distinct value (CRM text columns repeat a few hundred values).
                 var verdicts: [String: Bool] = [:]
                 var result = [Bool](repeating: false, count: raw.count)
-                let regex = isRegex ? try NSRegularExpression(pattern: needle) : nil
+                var regex: SafeRegex? = nil
+                if isRegex {
+                    do { regex = try SafeRegex(needle) } catch let error as SafeRegex.SyntaxError {
+                        throw RuleError(file: rules.source, line: ref.line > 0 ? ref.line : line, column: ref.column,
+                                        "'\(needle)' is not a pattern leadscore runs: \(error.message)")
+                    }
+                }
                 let lowerNeedle = needle.lowercased()
                 for r in 0..<raw.count where !m[r] {
                     let v = raw[r]
                     if let known = verdicts[v] { result[r] = known; continue }
                     let hit: Bool
                     if let regex {
-                        hit = regex.firstMatch(in: v, range: NSRange(v.startIndex..., in: v)) != nil
+                        hit = regex.matches(v)
                     } else {
                         hit = v.lowercased().contains(lowerNeedle)
                     }

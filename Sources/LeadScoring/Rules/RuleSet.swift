@@ -3,7 +3,7 @@ import Foundation
 /// A problem in a rules file: its syntax, its structure, or how it fits the data. Every message
 /// names the file and the line (and column, where known) of the offending rule.
 /// The CLI exits with 65 (bad input) on these.
-public struct RuleError: Error, LocalizedError, Equatable, Sendable {
+public struct RuleError: Error, LocalizedError, Equatable, Sendable, ExitCoded {
     public var file: String
     public var line: Int
     public var column: Int
@@ -20,6 +20,8 @@ public struct RuleError: Error, LocalizedError, Equatable, Sendable {
         let place = line > 0 ? (column > 0 ? ":\(line):\(column)" : ":\(line)") : ""
         return "\(file)\(place): \(message)"
     }
+
+    public var exitStatus: ExitStatus { .dataError }
 }
 
 /// How a group's points fade with time: by half-life or linearly to zero.
@@ -172,10 +174,7 @@ public struct RuleSet: Codable, Equatable, Sendable {
     }
 
     public static func load(path: String) throws -> RuleSet {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw DataError.cannotOpen(file: path, reason: "cannot read the rules file")
-        }
-        return try RuleFileParser(file: path).parse(text)
+        try RuleFileParser(file: path).parse(try readTextFile(path, what: "rules file"))
     }
 
     public static func parse(_ text: String, source: String) throws -> RuleSet {

@@ -51,7 +51,7 @@ public struct ScorecardBuilder: Sendable {
             }
             switch column.kind {
             case .numeric:
-                let x = raw.map { Values.number($0) ?? .nan }
+                let x = raw.map { column.numberFormat.parse($0) ?? .nan }
                 let present = x.filter { !$0.isNaN }.sorted()
                 guard !present.isEmpty else { continue }
                 var cuts: [Double] = []

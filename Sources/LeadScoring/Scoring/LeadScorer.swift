@@ -109,8 +109,8 @@ public struct LeadScorer: Sendable {
     }
 
     /// Probabilities of every row of an in-memory table (for evaluate and train).
-    public func probabilities(table: Table, rows: [Int], issues: inout EncodingIssues) -> [Double] {
-        let x = model.encoder.encode(table: table, rows: rows, issues: &issues)
+    public func probabilities(table: Table, rows: [Int], issues: inout EncodingIssues) throws -> [Double] {
+        let x = try model.encoder.encode(table: table, rows: rows, issues: &issues)
         return model.predictor.classifier.rawScores(x).map(model.probability(margin:))
     }
 }

@@ -26,7 +26,8 @@ public struct LeakageGuard: Sendable {
             // missing is a group of its own.
             var group: (String) -> Int
             if column.kind == .numeric {
-                let values = split.train.compactMap { Values.number(raw[tableRows[$0]]) }.sorted()
+                let format = column.numberFormat
+                let values = split.train.compactMap { format.parse(raw[tableRows[$0]]) }.sorted()
                 var edges: [Double] = []
                 if !values.isEmpty {
                     for q in 1..<20 { edges.append(values[min(values.count - 1, values.count * q / 20)]) }
@@ -34,7 +35,7 @@ public struct LeakageGuard: Sendable {
                 }
                 let missingGroup = edges.count + 1
                 group = { v in
-                    guard let d = Values.number(v) else { return missingGroup }
+                    guard let d = format.parse(v) else { return missingGroup }
                     var lo = 0, hi = edges.count
                     while lo < hi { let mid = (lo + hi) / 2; if edges[mid] < d { lo = mid + 1 } else { hi = mid } }
                     return lo

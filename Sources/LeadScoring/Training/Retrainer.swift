@@ -99,10 +99,12 @@ public struct Retrainer {
             }
             for (c, i) in positions.enumerated() { all.columns[c] += t.columns[i] }
             all.lines += t.lines
+            if t.delimiter != all.delimiter { all.delimiter = UInt8(ascii: ",") }
             all.source += ", " + source.path
             combined = all
         }
-        return combined!
+        guard let combined else { throw UsageError("retrain needs at least one --data file") }
+        return combined
     }
 
     public func run(registry: ModelRegistry, progress: @escaping (String) -> Void = { _ in }) throws -> Outcome {
@@ -125,8 +127,7 @@ public struct Retrainer {
             guard let ic = table.index(of: idName) else { throw table.unknownColumn(idName, role: "--id-column") }
             var times: [Double]? = nil
             if let timeName = training.timeColumn {
-                guard let tc = table.index(of: timeName) else { throw table.unknownColumn(timeName, role: "--time-column") }
-                times = table.columns[tc].map { DateParser.parse($0, dayFirst: schema.columns[tc].dayFirst ?? false) ?? -.infinity }
+                times = try TimeColumn.read(table, column: timeName, schema: schema, rows: Array(0..<table.rowCount)).times
             }
             var keep: [String: Int] = [:]
             var unkeyed: [Int] = []
@@ -154,8 +155,8 @@ public struct Retrainer {
         let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
         let split: Split
         if let timeName = training.timeColumn {
-            guard let c = table.index(of: timeName) else { throw table.unknownColumn(timeName, role: "--time-column") }
-            let times = labels.rows.map { DateParser.parse(table.columns[c][$0], dayFirst: schema.columns[c].dayFirst ?? false) ?? -.greatestFiniteMagnitude }
+            let (times, missingTimes) = try TimeColumn.read(table, column: timeName, schema: schema, rows: labels.rows)
+            if missingTimes > 0 { notes.append("\(missingTimes) rows with no '\(timeName)' counted as oldest (training side)") }
             split = Split.byTime(times, holdoutFraction: training.holdoutFraction, column: timeName)
         } else {
             split = Split.stratified(labels: labels.y, holdoutFraction: training.holdoutFraction, seed: training.seed)
@@ -172,9 +173,9 @@ public struct Retrainer {
         let trainTable = table.subset(trainRows)
 
         // Challengers.
-        func measure(_ name: String, _ model: LeadModel, version: Int?) -> (CandidateResult, [Double]) {
+        func measure(_ name: String, _ model: LeadModel, version: Int?) throws -> (CandidateResult, [Double]) {
             var issues = EncodingIssues()
-            let p = LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: holdoutRows, issues: &issues)
+            let p = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: holdoutRows, issues: &issues)
             let interval = Uncertainty.aucInterval(p, holdoutY)
             return (CandidateResult(name: name, version: version, auc: interval.auc, aucLow: interval.low, aucHigh: interval.high,
                                     logLoss: Metrics.logLoss(p, holdoutY)), p)
@@ -188,10 +189,10 @@ public struct Retrainer {
             let result = try Trainer.train(table: trainTable, schema: schema, options: options, dataSHA256: "")
             var model = result.model
             model.training.dataFile = sources.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ", ")
-            let (candidate, p) = measure(kind == .gbdt ? "boosted trees" : "logistic regression", model, version: nil)
+            let (candidate, p) = try measure(kind == .gbdt ? "boosted trees" : "logistic regression", model, version: nil)
             challengers.append((model, candidate, p))
         }
-        let best = challengers.min { $0.1.logLoss < $1.1.logLoss }!
+        guard let best = challengers.min(by: { $0.1.logLoss < $1.1.logLoss }) else { throw UsageError("no challenger was trained") }
         // The champion on the same leads.
         var champion: CandidateResult? = nil, championP: [Double]? = nil
         var drift: DriftReport? = nil
@@ -199,13 +200,13 @@ public struct Retrainer {
             let version = active.version, model = active.model
             let missingColumns = model.encoder.missingColumns(in: table.header)
             if missingColumns.isEmpty {
-                let (c, p) = measure("champion (version \(version))", model, version: version)
+                let (c, p) = try measure("champion (version \(version))", model, version: version)
                 champion = c
                 championP = p
                 if let profile = model.profile {
                     var issues = EncodingIssues()
                     let all = Array(0..<table.rowCount)
-                    let scores = LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: all, issues: &issues)
+                    let scores = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: all, issues: &issues)
                     drift = DriftReport(profile: profile, table: table, rows: all, missing: model.schema.missingTokens, probabilities: scores)
                 }
             } else {

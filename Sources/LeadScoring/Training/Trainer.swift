@@ -39,6 +39,10 @@ public struct TrainingOptions: Sendable {
     public var holdoutFraction = 0.2
     public var seed: UInt64 = 42
     public var leakageGuard = LeakageGuard()
+    /// Keep every column flagged as a probable leak (`--keep-leaks`); by default they are left out.
+    public var keepLeaks = false
+    /// Flagged columns to keep all the same (`--allow-leak COL`).
+    public var allowedLeaks: [String] = []
     /// How probabilities are calibrated (auto: chosen on out-of-fold predictions).
     public var calibration = CalibrationChoice.auto
     /// `--tune`: seconds for the settings search (nil: no search), or a fixed number of trials.
@@ -66,9 +70,11 @@ public enum Trainer {
     /// Below this many conversions training warns that the model and its metrics are fragile.
     public static let comfortablePositives = 120
 
-    public static func train(table: Table, schema: Schema, options: TrainingOptions, dataSHA256: String,
+    public static func train(table: Table, schema inferred: Schema, options: TrainingOptions, dataSHA256: String,
                              progress: @escaping (String) -> Void = { _ in }) throws -> TrainingResult {
         var options = options  // --tune replaces the settings
+        var schema = inferred  // probable leaks are left out of it
+        for name in options.allowedLeaks where table.index(of: name) == nil { throw table.unknownColumn(name, role: "--allow-leak") }
         guard let targetIndex = table.index(of: options.target.column) else {
             throw table.unknownColumn(options.target.column, role: "target")
         }
@@ -93,18 +99,7 @@ public enum Trainer {
         // Holdout split.
         let split: Split
         if let timeName = options.timeColumn {
-            guard let tc = table.index(of: timeName) else { throw table.unknownColumn(timeName, role: "--time-column") }
-            let dayFirst = schema.columns[tc].dayFirst ?? false
-            var times: [Double] = []
-            var missingTimes = 0
-            for r in labels.rows {
-                let raw = table.columns[tc][r]
-                if schema.missingTokens.isMissing(raw) { times.append(-.greatestFiniteMagnitude); missingTimes += 1; continue }
-                guard let t = DateParser.parse(raw, dayFirst: dayFirst) else {
-                    throw DataError.badValue(file: table.source, line: table.lines[r], column: timeName, value: raw, reason: "not a date (--time-column needs dates such as 2026-03-01)")
-                }
-                times.append(t)
-            }
+            let (times, missingTimes) = try TimeColumn.read(table, column: timeName, schema: schema, rows: labels.rows)
             if missingTimes > 0 { notices.append("\(missingTimes) rows with no '\(timeName)' counted as oldest (training side)") }
             split = Split.byTime(times, holdoutFraction: options.holdoutFraction, column: timeName)
         } else {
@@ -122,6 +117,18 @@ public enum Trainer {
         func lap(_ name: String) { timings[name] = Date().timeIntervalSince(clock); clock = Date() }
         let aucs = options.leakageGuard.singleColumnAUCs(table: table, schema: schema, tableRows: labels.rows, y: labels.y, split: split)
         let leaks = aucs.filter { $0.auc >= options.leakageGuard.threshold }
+        // A column that alone nearly decides the outcome was probably filled in after it: a
+        // model built on it scores history well and new leads not at all. Left out unless kept.
+        for leak in leaks {
+            let allowed = options.keepLeaks || options.allowedLeaks.contains { $0.lowercased() == leak.column.lowercased() }
+            guard !allowed, let i = schema.columns.firstIndex(where: { $0.name == leak.column }) else { continue }
+            schema.columns[i].kind = .excluded
+            schema.columns[i].notice = "probable leak: alone it reaches holdout ROC AUC \(NumberFormatting.fixed(leak.auc, 3)); left out (keep it with --allow-leak \(NumberFormatting.quoted(leak.column)) or --keep-leaks)"
+            progress("left out '\(leak.column)': a probable leak (alone it reaches holdout ROC AUC \(NumberFormatting.fixed(leak.auc, 3))); keep it with --allow-leak \(NumberFormatting.quoted(leak.column)) or --keep-leaks")
+        }
+        guard !schema.featureColumns.isEmpty else {
+            throw DataError.tooFewRows(file: table.source, reason: "every feature column was left out as a probable leak (\(leaks.map { "'\($0.column)'" }.joined(separator: ", "))); keep one with --allow-leak COL if it is known before the outcome")
+        }
 
         lap("leakCheck")
         // Choose the learner (auto: cross-validation on the training part), or tune it.
@@ -166,7 +173,7 @@ public enum Trainer {
                                                   schema: schema, options: options, fixedTrees: nil, progress: progress)
         // Unreadable values are reported once, from the final encoding of every row.
         var holdoutIssues = EncodingIssues()
-        let xHoldout = encoder.encode(table: table, rows: holdoutRows, issues: &holdoutIssues)
+        let xHoldout = try encoder.encode(table: table, rows: holdoutRows, issues: &holdoutIssues)
         let rawHoldoutP = holdoutPredictor.classifier.probabilities(xHoldout)
         // Calibration on out-of-fold predictions of the training part (those of --model auto
         // when it ran), so the holdout judges it fairly.
@@ -249,8 +256,8 @@ public enum Trainer {
             missingTarget: labels.missingTarget, undecidedTarget: labels.undecided,
             split: split.description, holdout: report,
             hyperparameters: hyperparameters,
-            iterations: iterations, leaks: leaks, notices: notices,
-            importance: importance(encoder: finalEncoder, predictor: finalPredictor, table: table, rows: holdoutRows))
+            iterations: iterations, leaks: leaks, leftOut: LeftOutColumn.list(schema: schema, leaks: leaks), notices: notices,
+            importance: try importance(encoder: finalEncoder, predictor: finalPredictor, table: table, rows: holdoutRows))
         var model = LeadModel(schema: schema, target: spec, encoder: finalEncoder, predictor: finalPredictor,
                               tiers: tiers, training: metadata)
         model.calibration = calibration
@@ -266,38 +273,38 @@ extension Trainer {
                     fixedTrees: Int?, progress: @escaping (String) -> Void) throws -> (FeatureEncoder, Predictor, EncodingIssues) {
         switch kind {
         case .gbdt:
-            let encoder = FeatureEncoder.fit(table: table, rows: rows, schema: schema, style: .raw, minCategoryCount: options.minCategoryCount)
+            let encoder = try FeatureEncoder.fit(table: table, rows: rows, schema: schema, style: .raw, minCategoryCount: options.minCategoryCount)
             var issues = EncodingIssues()
             var settings = options.boosting
             if let fixedTrees {
                 settings.trees = fixedTrees
                 settings.earlyStopping = 0
-                let x = encoder.encode(table: table, rows: rows, issues: &issues)
+                let x = try encoder.encode(table: table, rows: rows, issues: &issues)
                 return (encoder, .gbdt(try settings.fit(x, y, categoryCounts: encoder.categoryCounts, progress: treeProgress(progress))), issues)
             }
             if settings.earlyStopping > 0 {
                 let inner = Split.stratified(labels: y, holdoutFraction: options.validationFraction, seed: settings.seed &+ 1)
-                let x = encoder.encode(table: table, rows: inner.train.map { rows[$0] }, issues: &issues)
-                let xv = encoder.encode(table: table, rows: inner.holdout.map { rows[$0] }, issues: &issues)
+                let x = try encoder.encode(table: table, rows: inner.train.map { rows[$0] }, issues: &issues)
+                let xv = try encoder.encode(table: table, rows: inner.holdout.map { rows[$0] }, issues: &issues)
                 let model = try settings.fit(x, inner.train.map { y[$0] }, categoryCounts: encoder.categoryCounts,
                                              validation: (xv, inner.holdout.map { y[$0] }), progress: treeProgress(progress))
                 return (encoder, .gbdt(model), issues)
             }
-            let x = encoder.encode(table: table, rows: rows, issues: &issues)
+            let x = try encoder.encode(table: table, rows: rows, issues: &issues)
             return (encoder, .gbdt(try settings.fit(x, y, categoryCounts: encoder.categoryCounts, progress: treeProgress(progress))), issues)
         default:
-            let encoder = FeatureEncoder.fit(table: table, rows: rows, schema: schema, style: .linear, minCategoryCount: options.minCategoryCount)
+            let encoder = try FeatureEncoder.fit(table: table, rows: rows, schema: schema, style: .linear, minCategoryCount: options.minCategoryCount)
             var issues = EncodingIssues()
-            let x = encoder.encode(table: table, rows: rows, issues: &issues)
+            let x = try encoder.encode(table: table, rows: rows, issues: &issues)
             return (encoder, .logistic(try options.logistic.fit(x, y)), issues)
         }
     }
 
     /// Mean |contribution| per input column over (up to 1,000) holdout leads, plus split gain for trees.
-    static func importance(encoder: FeatureEncoder, predictor: Predictor, table: Table, rows: [Int]) -> [FeatureImportance] {
+    static func importance(encoder: FeatureEncoder, predictor: Predictor, table: Table, rows: [Int]) throws -> [FeatureImportance] {
         let sample = Array(rows.prefix(1000))
         var issues = EncodingIssues()
-        let x = encoder.encode(table: table, rows: sample, issues: &issues)
+        let x = try encoder.encode(table: table, rows: sample, issues: &issues)
         var totals = [Double](repeating: 0, count: encoder.columns.count)
         let classifier = predictor.classifier
         var row = [Double](repeating: 0, count: encoder.width)
@@ -342,7 +349,7 @@ extension Trainer {
             let (encoder, predictor, _) = try fit(kind: kind, table: table, rows: fitIdx.map { rows[$0] }, y: fitIdx.map { y[$0] },
                                                schema: schema, options: options, fixedTrees: nil, progress: { _ in })
             var issues = EncodingIssues()
-            let p = predictor.classifier.probabilities(encoder.encode(table: table, rows: testIdx.map { rows[$0] }, issues: &issues))
+            let p = predictor.classifier.probabilities(try encoder.encode(table: table, rows: testIdx.map { rows[$0] }, issues: &issues))
             for (i, t) in testIdx.enumerated() { oof[t] = p[i] }
         }
         return oof

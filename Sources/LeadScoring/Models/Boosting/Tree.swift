@@ -55,18 +55,29 @@ public struct Tree: Codable, Equatable, Sendable {
     public let depth: Int
     public let expected: Double
 
+    /// Deepest tree a model may hold: TreeSHAP's scratch grows with the square of the depth and
+    /// its recursion with the depth. Growth stops splitting there; model files beyond it are refused.
+    public static let maxDepth = 512
+    /// Most nodes a tree in a model file may have (LightGBM's `num_leaves` ceiling, 131,072 leaves).
+    public static let maxNodes = 262_143
+
+    /// `nodes` must list children after their parents (as growth and model files do).
     public init(nodes: [TreeNode]) {
         self.nodes = nodes
-        func walk(_ i: Int) -> (depth: Int, mean: Double) {
+        // Children come after parents: one backward pass gives every node's depth below it
+        // and cover-weighted mean output (no recursion, so no tree can overflow the stack).
+        var depth = [Int](repeating: 0, count: nodes.count)
+        var mean = [Double](repeating: 0, count: nodes.count)
+        for i in stride(from: nodes.count - 1, through: 0, by: -1) {
             let n = nodes[i]
-            if n.isLeaf { return (0, n.value) }
-            let l = walk(Int(n.left)), r = walk(Int(n.right))
-            let lc = nodes[Int(n.left)].count, rc = nodes[Int(n.right)].count
-            return (1 + max(l.depth, r.depth), (lc * l.mean + rc * r.mean) / max(lc + rc, 1e-300))
+            let l = Int(n.left), r = Int(n.right)
+            guard !n.isLeaf, l > i, r > i, l < nodes.count, r < nodes.count else { mean[i] = n.value; continue }
+            let lc = nodes[l].count, rc = nodes[r].count
+            depth[i] = 1 + max(depth[l], depth[r])
+            mean[i] = (lc * mean[l] + rc * mean[r]) / max(lc + rc, 1e-300)
         }
-        let summary = walk(0)
-        depth = summary.depth
-        expected = summary.mean
+        self.depth = depth.first ?? 0
+        self.expected = mean.first ?? 0
     }
 
     /// Stored column by column (one array per node field; categorical splits as

@@ -472,7 +472,7 @@ struct TreeLearner {
         while leaves.count < s.leaves {
             // The leaf whose best split reduces the loss most.
             var pick = -1
-            for (i, leaf) in leaves.enumerated() where leaf.best.isValid && (s.maxDepth <= 0 || leaf.depth < s.maxDepth) {
+            for (i, leaf) in leaves.enumerated() where leaf.best.isValid && leaf.depth < (s.maxDepth <= 0 ? Tree.maxDepth : min(s.maxDepth, Tree.maxDepth)) {
                 if pick < 0 || leaf.best.gain > leaves[pick].best.gain { pick = i }
             }
             if pick < 0 { break }

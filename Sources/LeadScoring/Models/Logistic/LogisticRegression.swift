@@ -159,8 +159,12 @@ public struct LogisticRegression: Sendable {
                              gradientNorm: gradientNorm, usedFallbackSolver: usedFallback)
     }
 
+    /// The penalised log loss at `beta`. `xi` has a column per entry of `beta` (its callers build
+    /// both), so the product cannot fail; a failure would be a bug, and is +∞ (never accepted as
+    /// a descent step) rather than a silently empty sum.
     func objective(_ xi: Matrix, _ y: [Double], _ s: [Double], _ beta: [Double]) -> Double {
-        let eta = (try? LinearAlgebra.times(xi, beta)) ?? []
+        let eta: [Double]
+        do { eta = try LinearAlgebra.times(xi, beta) } catch { return .infinity }
         var f = 0.0
         for i in 0..<eta.count {
             let z = eta[i]
