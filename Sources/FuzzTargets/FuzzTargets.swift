@@ -82,7 +82,7 @@ public enum FuzzTargets {
         rows.append(row)
         lines.append(2)
         var issues = EncodingIssues()
-        _ = LeadScorer(model: model, reasonsPerSide: 3).score(rows: rows, lines: lines, issues: &issues)
+        _ = LeadScorer(model: model, reasonsPerSide: 3).score(records: rows, lines: lines, issues: &issues)
     }
 
     /// The schema override reader.

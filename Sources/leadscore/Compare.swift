@@ -31,10 +31,10 @@ struct Compare: LeadScoreCommand {
 
     func execute() throws {
         let ruleSet = try RuleSet.load(path: rules)
-        let (leadModel, table, schema, labels) = try input.load(purpose: "a comparison")
+        let (leadModel, data) = try input.load(purpose: "a comparison")
         let day = try context.day
-        let report = try ComparisonReport.compute(model: leadModel, rules: ruleSet, table: table, schema: schema, labels: labels,
-                                                  events: try context.eventLog, asOf: day, capacity: capacity)
+        let report = try ComparisonReport.compute(model: leadModel, rules: ruleSet, data: data, events: try context.eventLog,
+                                                  asOf: day, capacity: capacity)
         if json { print(try jsonString(report)); return }
         print("\(input.data): \(grouped(report.rows)) labelled leads, \(grouped(report.conversions)) converted (\(pct(Double(report.conversions) / Double(max(1, report.rows)))))")
         print("model: \(input.model) (\(leadModel.kind.description))   rules: \(rules), as of \(DateParser.isoDate(days: Int(day / 86_400)))\n")
@@ -63,8 +63,8 @@ func comparisonText(_ r: ComparisonReport) -> String {
     let names = Tier.allCases.reversed().map(\.rawValue)
     out.append(renderTable(["rules \\ model"] + names, names.map { rt in
         [rt] + names.map { at in
-            let c = r.agreement.first { $0.rules == rt && $0.ai == at }!
-            return c.count == 0 ? "0" : "\(grouped(c.count)) (\(pct(c.conversionRate, digits: 0)))"
+            guard let c = r.agreement.first(where: { $0.rules == rt && $0.ai == at }), c.count > 0 else { return "0" }
+            return "\(grouped(c.count)) (\(pct(c.conversionRate, digits: 0)))"
         }
     }))
     if !r.disagreements.isEmpty {

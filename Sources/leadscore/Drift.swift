@@ -19,7 +19,7 @@ struct DriftCommand: LeadScoreCommand {
     var data: String
 
     @Option(help: "Field delimiter: , ; tab or | (default: detected).")
-    var delimiter: String?
+    var delimiter: Delimiter?
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -29,9 +29,9 @@ struct DriftCommand: LeadScoreCommand {
         guard let profile = leadModel.profile else {
             throw UsageError("\(model): this model file (format \(leadModel.formatVersion)) has no training profile; retrain it with this leadscore to compare data with it")
         }
-        let table = try Table.read(path: data, delimiter: try delimiter.map(DataSource.parseDelimiter))
+        let table = try Table.read(path: data, delimiter: delimiter?.byte)
         let missingColumns = leadModel.encoder.missingColumns(in: table.header)
-        if !missingColumns.isEmpty { throw DataError.missingColumns(file: data, columns: missingColumns) }
+        if !missingColumns.isEmpty { throw DataError.missingColumns(SourceLocation(file: data), columns: missingColumns) }
         let rows = Array(0..<table.rowCount)
         var issues = EncodingIssues()
         let p = try LeadScorer(model: leadModel, reasonsPerSide: 0).probabilities(table: table, rows: rows, issues: &issues)

@@ -25,7 +25,7 @@ struct Inspect: LeadScoreCommand {
         print("\(model): \(m.kind.rawValue) model, format version \(m.formatVersion), leadscore \(t.leadscoreVersion)")
         print("Trained \(t.trainedAt) on \(t.dataFile) (SHA-256 \(t.dataSHA256.prefix(16))…): \(grouped(t.rows)) leads, \(grouped(t.conversions)) converted")
         print("Target '\(m.target.column)': converted = \(m.target.positive.joined(separator: "/"))")
-        print("Settings: " + t.hyperparameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+        print("Settings: " + t.hyperparameters.summary)
         print("\nInput columns:")
         print(renderTable(["column", "kind", "encoded as"], m.encoder.columns.map { c in
             let how: String

@@ -20,7 +20,7 @@ struct LeadScore: ParsableCommand {
 }
 
 /// A subcommand whose library errors are printed once to stderr and mapped to exit codes: each
-/// library error knows its status (`ExitCoded`); anything else exits 1.
+/// library error knows its status (`LeadScoreError`); anything else exits 1.
 protocol LeadScoreCommand: ParsableCommand {
     func execute() throws
 }
@@ -33,7 +33,7 @@ extension LeadScoreCommand {
             throw error
         } catch {
             Console.error((error as? LocalizedError)?.errorDescription ?? "\(error)")
-            throw ExitCode((error as? ExitCoded)?.exitStatus.rawValue ?? ExitStatus.failure.rawValue)
+            throw ExitCode((error as? LeadScoreError)?.exitStatus.rawValue ?? ExitStatus.failure.rawValue)
         }
     }
 }

@@ -5,7 +5,7 @@ import LeadScoring
 /// How to read a CSV file: shared by every command that reads one.
 struct ReadOptions: ParsableArguments {
     @Option(help: "Field delimiter: , ; tab or | (default: detected from the header).")
-    var delimiter: String?
+    var delimiter: Delimiter?
 
     @Option(help: "Schema override file (YAML or JSON) fixing column kinds or excluding columns.")
     var schema: String?
@@ -17,7 +17,7 @@ struct ReadOptions: ParsableArguments {
     var missing: String?
 
     func source(path: String) throws -> DataSource {
-        var source = DataSource(path: path, delimiter: try delimiter.map(DataSource.parseDelimiter))
+        var source = DataSource(path: path, delimiter: delimiter)
         if let schema { source.overrides = try SchemaOverrides.load(path: schema) }
         source.drop = splitList(drop)
         if let missing { source.missingTokens = missing.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -36,8 +36,17 @@ struct TargetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Target values that mean not converted (default: every other value); rows with neither are left out.", valueName: "V,..."))
     var negative: String?
 
-    func spec(column: String) -> TargetSpec {
-        TargetSpec(column: column, positive: splitList(positive), negative: splitList(negative))
+    /// The target as given; `--target` is required.
+    var spec: TargetSpec {
+        get throws {
+            guard let target else { throw UsageError("--target COL is required: the column saying whether each lead converted") }
+            return TargetSpec(column: target, positive: splitList(positive), negative: splitList(negative))
+        }
+    }
+
+    /// A model's target definition with what these options change.
+    func overriding(_ spec: TargetSpec) -> TargetSpec {
+        spec.overriding(column: target, positive: splitList(positive), negative: splitList(negative))
     }
 }
 
@@ -158,8 +167,9 @@ struct TreeOptions: ParsableArguments {
     }
 }
 
-/// A model and the labelled leads it is judged on (`compare`, `report`): the model's target
-/// definition unless the options give another, its missing tokens.
+/// A model and the labelled leads it is judged on (`evaluate`, `compare`, `report`): read as
+/// the model's training file was, with the model's target definition unless the options give
+/// another.
 struct LabelledModelData: ParsableArguments {
     @Option(help: "Model file.")
     var model: String
@@ -170,29 +180,14 @@ struct LabelledModelData: ParsableArguments {
     @OptionGroup var targetOptions: TargetOptions
 
     @Option(help: "Field delimiter: , ; tab or | (default: detected).")
-    var delimiter: String?
+    var delimiter: Delimiter?
 
-    /// Reads the model and the file; every labelled lead, both outcomes present.
-    func load(purpose: String) throws -> (LeadModel, Table, Schema, Labels) {
+    /// The model and its labelled leads; `purpose` (e.g. "a comparison") asks for both outcomes.
+    func load(purpose: String?) throws -> (LeadModel, LabelledData) {
         let leadModel = try LeadModel.load(from: model)
-        var source = DataSource(path: data, delimiter: try delimiter.map(DataSource.parseDelimiter))
-        source.missingTokens = leadModel.schema.missingTokens.tokens
-        var spec = leadModel.target
-        if let column = targetOptions.target { spec.column = column }
-        if targetOptions.positive != nil {
-            spec.positive = splitList(targetOptions.positive)
-            spec.negative = splitList(targetOptions.negative)
-        }
-        let (table, schema) = try source.load(target: spec.column)
-        let missingColumns = leadModel.encoder.missingColumns(in: table.header)
-        if !missingColumns.isEmpty { throw DataError.missingColumns(file: data, columns: missingColumns) }
-        guard let tc = table.index(of: spec.column) else { throw table.unknownColumn(spec.column, role: "target") }
-        spec = try spec.resolved(values: table.columns[tc], missing: schema.missingTokens, file: data)
-        let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
-        guard labels.y.contains(1), labels.y.contains(0) else {
-            throw DataError.target(file: data, column: spec.column, reason: "\(purpose) needs both converted and unconverted leads")
-        }
-        return (leadModel, table, schema, labels)
+        let data = try LabelledData.load(DataSource(path: self.data, delimiter: delimiter), target: targetOptions.overriding(leadModel.target),
+                                         model: leadModel, purpose: purpose)
+        return (leadModel, data)
     }
 }
 

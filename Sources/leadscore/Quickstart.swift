@@ -31,37 +31,33 @@ struct Quickstart: LeadScoreCommand {
         try checkWritable(reportPath)
         if rules != "none" { _ = try RuleSet.load(path: rules) }  // a bad rules file fails before training
         print("leadscore quickstart: train on 80% of \(data), score the other 20% as new leads\n")
-        let (table, schema) = try DataSource(path: data).load(target: "converted", hashing: true)
-        let spec = try TargetSpec(column: "converted").resolved(values: table.columns[table.index(of: "converted")!], missing: schema.missingTokens, file: data)
-        let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
-        let outer = Split.stratified(labels: labels.y, holdoutFraction: 0.2, seed: 7)
-        let history = table.subset(outer.train.map { labels.rows[$0] })
-        let newLeads = table.subset(outer.holdout.map { labels.rows[$0] })
-        var options = TrainingOptions(target: spec)
+        let all = try LabelledData.load(DataSource(path: data), target: TargetSpec(column: "converted"), hashing: true)
+        let outer = Split.stratified(labels: all.labels.y, holdoutFraction: 0.2, seed: 7)
+        let history = all.table.subset(outer.train.map { all.labels.rows[$0] })
+        let heldOut = try LabelledData(table: all.table.subset(outer.holdout.map { all.labels.rows[$0] }), schema: all.schema, target: all.target)
+        var options = TrainingOptions(target: all.target)
         options.model = .auto
-        let result = try Trainer.train(table: history, schema: schema, options: options,
-                                       dataSHA256: table.sha256 ?? "") { Console.note($0) }
+        let result = try Trainer.train(table: history, schema: all.schema, options: options,
+                                       dataSHA256: all.table.sha256 ?? "") { Console.note($0) }
         try result.model.save(to: out)
         printTrainingSummary(result, table: history)
 
-        // Score the leads the model has never seen, as `predict` would.
+        // Score the leads the model has never seen, as `predict` would: records handed to the scorer.
         let scorer = LeadScorer(model: result.model)
-        let columns = result.model.encoder.columns.map { newLeads.index(of: $0.name)! }
-        let rows = (0..<newLeads.rowCount).map { r in columns.map { newLeads.columns[$0][r] } }
+        let newLeads = heldOut.table
+        let fields = try scorer.fields(in: newLeads.header, file: newLeads.source)
+        let records = (0..<newLeads.rowCount).map { r in fields.map { newLeads.columns[$0][r] } }
         var issues = EncodingIssues()
-        let scoredLeads = scorer.score(rows: rows, lines: newLeads.lines, issues: &issues)
-        let ids = newLeads.columns[newLeads.index(of: "lead_id")!]
-        let file = try AtomicFile(path: scored)
-        let writer = ScoreWriter(json: false, keepNames: ["lead_id", "converted"], addLine: false, withReasons: true)
-        try file.write(writer.header())
-        let outcomes = newLeads.columns[newLeads.index(of: "converted")!]
-        var text: [UInt8] = []
+        let scoredLeads = scorer.score(records: records, lines: newLeads.lines, issues: &issues)
+        // The sample's id column (the first column of another file), and the outcome to compare with.
+        let idColumn = newLeads.index(of: "lead_id") ?? 0
+        let ids = newLeads.columns[idColumn], outcomes = newLeads.columns[newLeads.index(of: all.target.column) ?? 0]
+        let writer = ScoreWriter(format: .csv, keepNames: [newLeads.header[idColumn], all.target.column], addLine: false, withReasons: true)
+        var text = writer.header()
         for (i, lead) in scoredLeads.enumerated() { writer.append(kept: [ids[i], outcomes[i]], line: 0, lead: lead, to: &text) }
-        try file.write(bytes: text)
-        try file.commit()
+        try AtomicFile.write(Data(text), to: scored)
 
-        let y = (0..<newLeads.rowCount).map { spec.label(outcomes[$0], missing: schema.missingTokens).map(Double.init) ?? 0 }
-        let report = EvaluationReport(probabilities: scoredLeads.map(\.probability), labels: y, thresholds: result.model.tiers)
+        let report = EvaluationReport(probabilities: scoredLeads.map(\.probability), labels: heldOut.labels.y, thresholds: result.model.tiers)
         print("\n=== \(grouped(report.rows)) held-out leads scored as new (never seen in training) ===")
         print(metricsText(report))
         print("\nTiers:")
@@ -73,17 +69,13 @@ struct Quickstart: LeadScoreCommand {
         // The same held-out leads scored by the rules a marketing team would write, as of the
         // export date (the newest date in the file), so that inactivity decays as it did then.
         let ruleSet = rules == "none" ? nil : try RuleSet.load(path: rules)
-        let heldOutLabels = try Labels(table: newLeads, spec: spec, missing: schema.missingTokens)
-        let asOf = try newestDate(table: table, schema: schema) ?? RuleScorer.asOfDate(nil)
-        let page = try HTMLReport.build(model: result.model, modelPath: out, table: newLeads, schema: schema, labels: heldOutLabels,
-                                        rules: ruleSet, events: nil, asOf: asOf)
+        let asOf = try newestDate(table: all.table, schema: all.schema) ?? RuleScorer.asOfDate(nil)
+        let page = try HTMLReport.build(model: result.model, modelPath: out, data: heldOut, rules: ruleSet, events: nil, asOf: asOf)
         if let comparison = page.rules?.comparison {
             print("\n=== The model against the rules in \(rules) on the same held-out leads (as of \(DateParser.isoDate(days: Int(asOf / 86_400)))) ===")
             print(comparisonText(comparison))
         }
-        let reportFile = try AtomicFile(path: reportPath)
-        try reportFile.write(page.html())
-        try reportFile.commit()
+        try AtomicFile.write(Data(page.html().utf8), to: reportPath)
         print("\nWrote \(out), \(scored) and the report \(reportPath) (open it in a browser) (\(elapsed(start)))")
         print("Next: leadscore predict --model \(out) --data NEW.csv --out scored.csv")
     }

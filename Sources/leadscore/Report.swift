@@ -26,12 +26,12 @@ struct Report: LeadScoreCommand {
     func execute() throws {
         try checkWritable(out)
         let ruleSet = try rules.map { try RuleSet.load(path: $0) }
-        let (leadModel, table, schema, labels) = try input.load(purpose: "a report")
-        let report = try HTMLReport.build(model: leadModel, modelPath: input.model, table: table, schema: schema, labels: labels,
+        let (leadModel, data) = try input.load(purpose: "a report")
+        let report = try HTMLReport.build(model: leadModel, modelPath: input.model, data: data,
                                           rules: ruleSet, events: try context.eventLog, asOf: try context.day)
         let file = try AtomicFile(path: out)
         try file.write(report.html())
         try file.commit()
-        print("Wrote \(out): \(report.chartIDs.count) charts on \(grouped(labels.rows.count)) labelled leads (ROC AUC \(num(report.evaluation.auc)))")
+        print("Wrote \(out): \(report.chartIDs.count) charts on \(grouped(data.labels.rows.count)) labelled leads (ROC AUC \(num(report.evaluation.auc)))")
     }
 }

@@ -46,7 +46,6 @@ struct Retrain: LeadScoreCommand {
     var json = false
 
     func validate() throws {
-        guard targetOptions.target != nil else { throw ValidationError("--target is required") }
         guard !data.isEmpty else { throw ValidationError("give at least one --data FILE") }
         guard margin >= 0, margin < 1 else { throw ValidationError("--margin must be in [0, 1)") }
         guard CalibrationChoice(rawValue: calibration) != nil else { throw ValidationError("--calibration must be auto, none, platt or isotonic") }
@@ -55,7 +54,7 @@ struct Retrain: LeadScoreCommand {
     func execute() throws {
         let start = Date()
         let folder = try ModelRegistry(directory: registry, create: true)
-        var options = TrainingOptions(target: targetOptions.spec(column: targetOptions.target!))
+        var options = TrainingOptions(target: try targetOptions.spec)
         options.timeColumn = timeColumn
         options.seed = seed
         options.calibration = CalibrationChoice(rawValue: calibration)!
@@ -139,11 +138,11 @@ struct ModelsShow: LeadScoreCommand {
         if let file = entry.decision {
             let path = "\(registry.registry)/\(file)"
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw DataError.cannotOpen(file: path, reason: "the decision record of version \(version) is listed in the registry but cannot be read")
+                throw FileError.unreadable(path: path, reason: "the decision record of version \(version) is listed in the registry but cannot be read")
             }
             let decision: RetrainDecision
-            do { decision = try JSONDecoder().decode(RetrainDecision.self, from: data) } catch {
-                throw DataError.badInput(file: path, reason: "not a decision record: \(error.localizedDescription)")
+            do { decision = try JSONCoding.decoder().decode(RetrainDecision.self, from: data) } catch {
+                throw DataError.badInput(SourceLocation(file: path), reason: "not a decision record: \(error.localizedDescription)")
             }
             print("Decision (\(decision.at)): \(decision.reason)")
             if let drift = decision.drift { print("Drift then: \(drift)") }

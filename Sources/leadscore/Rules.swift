@@ -102,24 +102,19 @@ struct RulesScore: LeadScoreCommand {
         }
         let scores = scorer.scoreAll()
         let labels = rules.rules.map(\.label)
-        var header = keepColumns.map { table.header[$0] } + ["points"] + rules.groups.map { "points_\($0.name)" }
-        if rules.grade != nil { header.append("grade") }
-        header += ["tier", "rules_fired"]
+        let writer = RecordWriter(format: .csv, columns: keepColumns.map { table.header[$0] } + ["points"] + rules.groups.map { "points_\($0.name)" }
+                                  + (rules.grade != nil ? ["grade"] : []) + ["tier", "rules_fired"])
         let file = try AtomicFile(path: out)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(1 << 17)
-        for (k, name) in header.enumerated() { if k > 0 { bytes.append(0x2C) }; appendCSVField(name, to: &bytes) }
-        bytes.append(0x0A)
+        var bytes = writer.header()
         for (r, s) in scores.enumerated() {
-            for c in keepColumns { appendCSVField(table.columns[c][r], to: &bytes); bytes.append(0x2C) }
-            bytes.append(contentsOf: formatPoints(s.total).utf8)
-            for g in s.groups { bytes.append(0x2C); bytes.append(contentsOf: formatPoints(g).utf8) }
-            if let g = s.grade { bytes.append(0x2C); bytes.append(contentsOf: g.utf8) }
-            bytes.append(0x2C)
-            bytes.append(contentsOf: s.tier.rawValue.utf8)
-            bytes.append(0x2C)
-            appendCSVField(s.fired.map { "\(labels[$0.rule]) (\($0.points > 0 ? "+" : "")\(formatPoints($0.points)))" }.joined(separator: "; "), to: &bytes)
-            bytes.append(0x0A)
+            writer.append(to: &bytes) { w in
+                for c in keepColumns { w.text(table.columns[c][r]) }
+                w.text(formatPoints(s.total))
+                for g in s.groups { w.text(formatPoints(g)) }
+                if let g = s.grade { w.text(g) }
+                w.text(s.tier.rawValue)
+                w.text(s.fired.map { "\(labels[$0.rule]) (\($0.points > 0 ? "+" : "")\(formatPoints($0.points)))" }.joined(separator: "; "))
+            }
             if bytes.count >= 1 << 16 { try file.write(bytes: bytes); bytes.removeAll(keepingCapacity: true) }
         }
         try file.write(bytes: bytes)
@@ -177,23 +172,19 @@ struct RulesSuggest: LeadScoreCommand {
     var json = false
 
     func validate() throws {
-        guard targetOptions.target != nil else { throw ValidationError("--target is required") }
         guard doubleOdds > 0 else { throw ValidationError("--double-odds must be positive") }
         guard (2...20).contains(bands) else { throw ValidationError("--bands must be between 2 and 20") }
     }
 
     func execute() throws {
         try checkWritable(out)
-        let targetName = targetOptions.target!
-        let (table, schema) = try read.source(path: data).load(target: targetName, hashing: true)
-        guard let tc = table.index(of: targetName) else { throw table.unknownColumn(targetName, role: "target") }
-        let spec = try targetOptions.spec(column: targetName).resolved(values: table.columns[tc], missing: schema.missingTokens, file: data)
-        let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
+        let data = try LabelledData.load(try read.source(path: self.data), target: try targetOptions.spec, hashing: true)
+        let labels = data.labels, table = data.table
         // The full model on the same stratified split, for its holdout AUC.
-        var options = TrainingOptions(target: spec)
+        var options = TrainingOptions(target: data.target)
         options.model = .auto
-        let full = try Trainer.train(table: table, schema: schema, options: options, dataSHA256: table.sha256 ?? "")
-        let split = Split.stratified(labels: labels.y, holdoutFraction: options.holdoutFraction, seed: options.seed)
+        let full = try Trainer.train(table: table, schema: data.schema, options: options, dataSHA256: table.sha256 ?? "")
+        let split = full.split  // the model's own holdout: both judged on the same leads
         var builder = ScorecardBuilder()
         builder.pointsToDoubleOdds = doubleOdds
         builder.bands = bands
@@ -201,7 +192,7 @@ struct RulesSuggest: LeadScoreCommand {
         let trial = try builder.build(table: table, schema: full.model.schema, rows: split.train.map { labels.rows[$0] },
                                       y: split.train.map { labels.y[$0] }, source: out)
         let holdoutRows = split.holdout.map { labels.rows[$0] }
-        let holdoutScorer = try RuleScorer(rules: trial.rules, table: table, schema: schema, asOf: 0)
+        let holdoutScorer = try RuleScorer(rules: trial.rules, table: table, schema: data.schema, asOf: 0)
         let holdoutPoints = holdoutRows.map { holdoutScorer.score(row: $0).total }
         let scorecardAUC = Metrics.rocAUC(holdoutPoints, split.holdout.map { labels.y[$0] })
         // The file: refit on every labelled lead.

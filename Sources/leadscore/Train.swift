@@ -17,7 +17,7 @@ struct Train: LeadScoreCommand {
     @OptionGroup var targetOptions: TargetOptions
 
     @Option(help: "Model: auto (cross-validate logistic regression and boosted trees on the training part, keep the lower log loss), logistic or gbdt.")
-    var model: String = "auto"
+    var model: ModelChoice = .auto
 
     @OptionGroup var trees: TreeOptions
 
@@ -28,7 +28,7 @@ struct Train: LeadScoreCommand {
     var l2: Double = 1.0
 
     @Option(name: .customLong("class-weight"), help: "none or balanced.")
-    var classWeight: String = "none"
+    var classWeight: ClassWeight = .none
 
     @Option(name: .customLong("min-category-count"), help: "Levels seen fewer times are pooled into (other).")
     var minCategoryCount: Int = FeatureEncoder.defaultMinCategoryCount
@@ -40,7 +40,7 @@ struct Train: LeadScoreCommand {
     @OptionGroup var tierOptions: TierOptions
 
     @Option(help: "Probability calibration: auto (none, Platt or isotonic, whichever the out-of-fold predictions favour), none, platt or isotonic.")
-    var calibration: String = "auto"
+    var calibration: CalibrationChoice = .auto
 
     @Flag(help: "Search the main settings (trees: learning rate, leaves, min leaf, L2; logistic: L2) by cross-validation on the training part.")
     var tune = false
@@ -60,27 +60,23 @@ struct Train: LeadScoreCommand {
     var json = false
 
     func validate() throws {
-        guard targetOptions.target != nil else { throw ValidationError("--target is required") }
-        guard ModelChoice(rawValue: model) != nil else { throw ValidationError("--model must be logistic, gbdt or auto") }
-        guard ["none", "balanced"].contains(classWeight) else { throw ValidationError("--class-weight must be none or balanced") }
         guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be ≥ 0") }
         guard minCategoryCount >= 1 else { throw ValidationError("--min-category-count must be ≥ 1") }
-        guard CalibrationChoice(rawValue: calibration) != nil else { throw ValidationError("--calibration must be auto, none, platt or isotonic") }
         guard parseDuration(budget) != nil else { throw ValidationError("--budget: '\(budget)' is not a duration such as 60s or 5m") }
         if let tuneTrials, tuneTrials < 1 { throw ValidationError("--tune-trials must be at least 1") }
     }
 
     func options() throws -> TrainingOptions {
-        var options = TrainingOptions(target: targetOptions.spec(column: targetOptions.target!))
+        var options = TrainingOptions(target: try targetOptions.spec)
         options.timeColumn = timeColumn
-        options.logistic = LogisticRegression(l2: l2, classWeight: classWeight == "balanced" ? .balanced : .none)
+        options.logistic = LogisticRegression(l2: l2, classWeight: classWeight)
         options.minCategoryCount = minCategoryCount
         options.tierPolicy = try tierOptions.policy
         options.explicitTiers = try tierOptions.explicit
         options.seed = seed
-        options.model = ModelChoice(rawValue: model)!
+        options.model = model
         options.boosting = trees.settings(l2: l2, seed: seed)
-        options.calibration = CalibrationChoice(rawValue: calibration)!
+        options.calibration = calibration
         leaks.apply(to: &options)
         if tune || tuneTrials != nil {
             options.tuneTrials = tuneTrials
@@ -125,63 +121,10 @@ func checkWritable(_ path: String) throws {
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-        throw DataError.cannotWrite(file: path, reason: "the folder '\(directory)' does not exist")
+        throw FileError.unwritable(path: path, reason: "the folder '\(directory)' does not exist")
     }
     guard access(directory, W_OK) == 0 else {
-        throw DataError.cannotWrite(file: path, reason: "the folder '\(directory)' is not writable: \(String(cString: strerror(errno)))")
-    }
-}
-
-func printTrainingSummary(_ result: TrainingResult, table: Table) {
-    let model = result.model
-    let t = model.training
-    let schema = model.schema
-    let features = schema.featureColumns
-    let kinds = Dictionary(grouping: features, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
-    print("Data: \(table.source), \(grouped(table.rowCount)) rows, \(table.header.count) columns")
-    print("Features: \(features.count) columns (\(kinds.joined(separator: ", "))) → \(model.encoder.width) encoded features")
-    let left = schema.columns.filter { !$0.kind.isFeature && $0.notice != "the target" }
-    if !left.isEmpty {
-        print("Left out: " + left.map { "\($0.name.isEmpty ? "(no name)" : $0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
-    }
-    print("Target '\(model.target.column)': converted = \(model.target.positive.joined(separator: "/")), not converted = \(model.target.negative.isEmpty ? "any other value" : model.target.negative.joined(separator: "/"))")
-    print("Labelled leads: \(grouped(t.rows)), of which \(grouped(t.conversions)) converted (\(pct(Double(t.conversions) / Double(max(1, t.rows)))))")
-    if !t.notices.isEmpty {
-        print("Notices:")
-        for n in t.notices { print("  - \(n)") }
-    }
-    printLeaks(t)
-    print("\nHoldout (\(t.split)): \(grouped(t.holdout.rows)) leads, \(grouped(t.holdout.conversions)) converted")
-    print(metricsText(t.holdout))
-    print("\nTiers (\(model.tiers.method)):")
-    print(tierTable(t.holdout.tiers, thresholds: model.tiers))
-    if let c = model.calibration { print("Probabilities calibrated by \(c.name) (fitted on out-of-fold predictions of the training part).") }
-    if let r = t.holdout.reliability { print("Expected calibration error on the holdout: \(pct(r.expectedCalibrationError, digits: 2))") }
-    switch model.predictor {
-    case let .logistic(m):
-        print("\nLogistic regression: L2 \(m.l2), \(m.iterations) Newton iterations, gradient norm \(String(format: "%.2e", m.gradientNorm))\(m.converged ? "" : " (not converged)")")
-    case let .gbdt(m):
-        let s = m.settings
-        let stopping = (Int(t.hyperparameters["earlyStopping"] ?? "0") ?? 0) > 0
-            ? " (chosen by early stopping on a 10% validation part, at most \(t.hyperparameters["maxTrees"] ?? "?"))" : ""
-        print("\nBoosted trees: \(m.trees.count) trees\(stopping), \(s.tree.leaves) leaves, learning rate \(s.learningRate), L2 \(s.tree.l2), min leaf \(s.tree.minLeaf)")
-    }
-    if let importance = t.importance, !importance.isEmpty {
-        print("\nStrongest features (mean |contribution| to the log-odds on the holdout):")
-        print(renderTable(["feature", "mean |contribution|"] + (importance.first?.gain != nil ? ["total gain"] : []),
-                          importance.prefix(8).map { i in [i.feature, num(i.meanAbsContribution)] + (i.gain.map { [num($0, 1)] } ?? []) }))
-    }
-}
-
-/// One line per probable leak: left out (how to keep it), or kept (a warning).
-func printLeaks(_ t: TrainingMetadata) {
-    let leftOut = Set((t.leftOut ?? []).filter { $0.leakAUC != nil }.map(\.column))
-    for leak in t.leaks {
-        if leftOut.contains(leak.column) {
-            print("Left out '\(leak.column)': a probable leak (alone it reaches holdout ROC AUC \(num(leak.auc)): likely filled in after the outcome is known). Keep it with --allow-leak \"\(leak.column)\" or --keep-leaks.")
-        } else {
-            print("WARNING: kept '\(leak.column)', a probable leak: alone it reaches holdout ROC AUC \(num(leak.auc)). It is likely filled in after the outcome is known; a model that uses it cannot score new leads.")
-        }
+        throw FileError.unwritable(path: path, reason: "the folder '\(directory)' is not writable: \(String(cString: strerror(errno)))")
     }
 }
 

@@ -117,8 +117,10 @@ extension CLITests {
         XCTAssertEqual(tune.status, 0, tune.stderr)
         XCTAssertTrue(tune.stdout.contains("--tune tried 4 settings"), tune.stdout)
         let model = try JSONSerialization.jsonObject(with: Data(read("\(dir)/t.json").utf8)) as! [String: Any]
-        let hyper = (model["training"] as! [String: Any])["hyperparameters"] as! [String: String]
-        XCTAssertTrue(hyper["tuned"]?.contains("4 settings") ?? false, "\(hyper)")
+        let hyper = (model["training"] as! [String: Any])["hyperparameters"] as! [String: Any]
+        XCTAssertTrue((hyper["tuned"] as? String)?.contains("4 settings") ?? false, "\(hyper)")
+        XCTAssertNotNil(hyper["minCategoryCount"] as? Int)
+        XCTAssertTrue(hyper["logistic"] is [String: Any] || hyper["boosting"] is [String: Any], "\(hyper)")
     }
 }
 

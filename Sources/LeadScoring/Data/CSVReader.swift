@@ -78,10 +78,10 @@ public final class CSVReader {
         if hashing { hasher = SHA256() }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw DataError.cannotOpen(file: path, reason: "it is a directory")
+            throw FileError.unreadable(path: path, reason: "it is a directory")
         }
         guard let f = fopen(path, "rb") else {
-            throw DataError.cannotOpen(file: path, reason: String(cString: strerror(errno)))
+            throw FileError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
         file = f
         buffer = .allocate(capacity: CSVReader.bufferSize)
@@ -92,12 +92,12 @@ public final class CSVReader {
     /// file in messages.
     public init(bytes: [UInt8], name: String, delimiter: UInt8? = nil) throws {
         self.path = name
-        guard !bytes.isEmpty else { throw DataError.emptyFile(file: name) }
+        guard !bytes.isEmpty else { throw DataError.emptyFile(SourceLocation(file: name)) }
         let memory = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 1)
         bytes.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
         guard let f = fmemopen(memory, bytes.count, "rb") else {
             memory.deallocate()
-            throw DataError.cannotOpen(file: name, reason: String(cString: strerror(errno)))
+            throw FileError.unreadable(path: name, reason: String(cString: strerror(errno)))
         }
         self.memory = memory
         file = f
@@ -114,7 +114,7 @@ public final class CSVReader {
         var first = RawRecord()
         guard try readRecord(into: &first) else {
             fclose(file); closed = true
-            throw DataError.emptyFile(file: path)
+            throw DataError.emptyFile(SourceLocation(file: path))
         }
         header = first.strings.map { $0.trimmingCharacters(in: .whitespaces) }
     }
@@ -189,7 +189,7 @@ public final class CSVReader {
         while true {
             if position >= bufferCount && !fill() {
                 // End of file ends the record.
-                if state == .quoted { throw DataError.unterminatedQuote(file: path, line: record.line) }
+                if state == .quoted { throw DataError.unterminatedQuote(SourceLocation(file: path, line: record.line)) }
                 record.ends.append(record.bytes.count)
                 return true
             }
@@ -254,7 +254,7 @@ public final class CSVReader {
             if record.count == header.count - 1, header.last == "" {
                 record.ends.append(record.bytes.count)
             } else {
-                throw DataError.raggedRow(file: path, line: record.line, expected: header.count, found: record.count)
+                throw DataError.raggedRow(SourceLocation(file: path, line: record.line), expected: header.count, found: record.count)
             }
         }
         return true
@@ -295,6 +295,17 @@ public struct RecordBatch {
     public func range(row r: Int, field k: Int) -> Range<Int> { fields.range(r * width + k) }
 
     public func string(row r: Int, field k: Int) -> String { fields.string(r * width + k) }
+
+    /// Adds a record given as text, `values.count == width` (records handed over in memory,
+    /// scored exactly as those read from a file).
+    public mutating func append(_ values: [String], line: Int) {
+        precondition(values.count == width, "a record of \(values.count) fields in a batch of width \(width)")
+        for v in values {
+            fields.bytes.append(contentsOf: v.utf8)
+            fields.ends.append(fields.bytes.count)
+        }
+        lines.append(line)
+    }
 }
 
 extension CSVReader {
@@ -308,7 +319,7 @@ extension CSVReader {
             if found == header.count - 1, header.last == "" {
                 batch.fields.ends.append(batch.fields.bytes.count)
             } else {
-                throw DataError.raggedRow(file: path, line: batch.fields.line, expected: header.count, found: found)
+                throw DataError.raggedRow(SourceLocation(file: path, line: batch.fields.line), expected: header.count, found: found)
             }
         }
         batch.lines.append(batch.fields.line)

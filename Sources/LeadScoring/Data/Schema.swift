@@ -126,15 +126,14 @@ public struct SchemaOverrides: Equatable, Sendable {
         let root: Node
         do {
             guard let node = try YAMLGuard.compose(text) else {
-                throw DataError.badOverride(file: path, reason: "the file is empty; expected a mapping with 'columns:' (and optionally 'missing:')")
+                throw DataError.badSchemaFile(SourceLocation(file: path), reason: "the file is empty; expected a mapping with 'columns:' (and optionally 'missing:')")
             }
             root = node
         } catch let error as YAMLGuard.Failure {
-            throw DataError.badOverride(file: path, reason: error.text)
+            throw DataError.badSchemaFile(SourceLocation(file: path, line: error.line, column: error.column), reason: error.message)
         }
         func fail(_ node: Node?, _ message: String) -> DataError {
-            let place = node?.mark.map { "line \($0.line), column \($0.column): " } ?? ""
-            return DataError.badOverride(file: path, reason: place + message)
+            DataError.badSchemaFile(SourceLocation(file: path, line: node?.mark?.line, column: node?.mark?.column), reason: message)
         }
         guard let map = root.mapping else {
             throw fail(root, "expected a mapping with 'columns:' (and optionally 'missing:')")

@@ -36,13 +36,13 @@ public struct TargetSpec: Codable, Equatable, Sendable {
         for v in values where !missing.isMissing(v) { counts[Values.trim(v), default: 0] += 1 }
         let listing = counts.sorted { $0.value > $1.value }.prefix(20).map { "'\($0.key)' (\($0.value))" }.joined(separator: ", ")
         if counts.isEmpty {
-            throw DataError.target(file: file, column: column, reason: "has no values")
+            throw DataError.target(SourceLocation(file: file, field: column), reason: "has no values")
         }
         if !positive.isEmpty {
             let keys = Set(counts.keys.map(TargetSpec.key))
             let unknown = (positive + negative).filter { !keys.contains(TargetSpec.key($0)) }
             if !unknown.isEmpty {
-                throw DataError.target(file: file, column: column, reason: "value\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) not found; values are \(listing)")
+                throw DataError.target(SourceLocation(file: file, field: column), reason: "value\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) not found; values are \(listing)")
             }
             return self
         }
@@ -63,7 +63,7 @@ public struct TargetSpec: Codable, Equatable, Sendable {
                 return spec
             }
         }
-        throw DataError.target(file: file, column: column, reason: "has \(counts.count) distinct values (\(listing)); say which mean converted with --positive V[,V...] (and optionally --negative)")
+        throw DataError.target(SourceLocation(file: file, field: column), reason: "has \(counts.count) distinct values (\(listing)); say which mean converted with --positive V[,V...] (and optionally --negative)")
     }
 }
 

@@ -17,8 +17,7 @@ public enum TimeColumn {
             let raw = table.columns[c][r]
             if schema.missingTokens.isMissing(raw) { times.append(-.greatestFiniteMagnitude); missing += 1; continue }
             guard let t = DateParser.parse(raw, dayFirst: dayFirst) else {
-                throw DataError.badValue(file: table.source, line: table.lines[r], column: table.header[c], value: raw,
-                                         reason: "not a date (\(role) needs dates such as 2026-03-01)")
+                throw DataError.badValue(SourceLocation(file: table.source, line: table.lines[r], field: table.header[c], value: raw), reason: "not a date (\(role) needs dates such as 2026-03-01)")
             }
             times.append(t)
         }

@@ -120,31 +120,30 @@ func percentileRanks(_ scores: [Double]) -> [Double] {
 
 extension ComparisonReport {
     /// Scores the labelled leads with the model and with the rules, and compares them.
-    public static func compute(model: LeadModel, rules: RuleSet, table: Table, schema: Schema, labels: Labels,
+    public static func compute(model: LeadModel, rules: RuleSet, data: LabelledData,
                                events: EventLog?, asOf: Double, capacity: Int?) throws -> ComparisonReport {
         var issues = EncodingIssues()
-        let p = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
-        let ruleScores = try scoreRules(rules, model: model, table: table, schema: schema, labels: labels, events: events, asOf: asOf)
-        return ComparisonReport(model: model, probabilities: p, ruleScores: ruleScores, table: table, schema: schema,
-                                labels: labels, capacity: capacity)
+        let p = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: data.table, rows: data.labels.rows, issues: &issues)
+        let ruleScores = try scoreRules(rules, model: model, data: data, events: events, asOf: asOf)
+        return ComparisonReport(model: model, probabilities: p, ruleScores: ruleScores, data: data, capacity: capacity)
     }
 
     /// The rules' scores of the labelled leads; an error when the rules read the outcome itself.
-    public static func scoreRules(_ rules: RuleSet, model: LeadModel, table: Table, schema: Schema, labels: Labels,
+    public static func scoreRules(_ rules: RuleSet, model: LeadModel, data: LabelledData,
                                   events: EventLog?, asOf: Double) throws -> [RuleScore] {
         for ref in rules.columns where ref.name.lowercased() == model.target.column.lowercased() {
             throw RuleError(file: rules.source, line: ref.line, column: ref.column,
                             "the rules read '\(ref.name)', the outcome being predicted; a comparison on it would be meaningless")
         }
-        let scorer = try RuleScorer(rules: rules, table: table, schema: schema, asOf: asOf, events: events)
-        return labels.rows.map { scorer.score(row: $0) }
+        let scorer = try RuleScorer(rules: rules, table: data.table, schema: data.schema, asOf: asOf, events: events)
+        return data.labels.rows.map { scorer.score(row: $0) }
     }
 
     /// The comparison of scores already computed. `capacity` defaults to the number of leads the
     /// rules put in SQL (the calls sales already makes on the rules' word), or 10% of the leads
     /// when the rules put none there.
-    public init(model: LeadModel, probabilities p: [Double], ruleScores: [RuleScore], table: Table, schema: Schema,
-                labels: Labels, capacity: Int?) {
+    public init(model: LeadModel, probabilities p: [Double], ruleScores: [RuleScore], data: LabelledData, capacity: Int?) {
+        let table = data.table, schema = data.schema, labels = data.labels
         let ruleTiers = ruleScores.map(\.tier)
         let idColumn = schema.identifierColumns.first.flatMap { table.index(of: $0.name) }
         let ids = labels.rows.map { r in idColumn.map { table.columns[$0][r] } ?? "line \(table.lines[r])" }

@@ -153,7 +153,7 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
     public static func fit(table: Table, rows: [Int], schema: Schema, style: EncodingStyle = .linear,
                            minCategoryCount: Int = defaultMinCategoryCount) throws -> FeatureEncoder {
         let absent = schema.featureColumns.map(\.name).filter { table.index(of: $0) == nil }
-        if !absent.isEmpty { throw DataError.missingColumns(file: table.source, columns: absent) }
+        if !absent.isEmpty { throw DataError.missingColumns(SourceLocation(file: table.source), columns: absent) }
         let missing = schema.missingTokens
         var columns: [EncodedColumn] = []
         var names: [String] = []
@@ -222,9 +222,7 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                 let sd = rows.count > 0 ? (ss / n).squareRoot() * s : 0
                 guard mean.isFinite, sd.isFinite else {
                     let largest = values.max { abs($0) < abs($1) } ?? 0
-                    throw DataError.badValue(file: table.source, line: rows.first { format.parse(raw[$0]) == largest }.map { table.lines[$0] } ?? 0,
-                                             column: column.name, value: "\(largest)",
-                                             reason: "numbers this large overflow the column's mean and spread; rescale the column (e.g. to thousands) or drop it")
+                    throw DataError.badValue(SourceLocation(file: table.source, line: rows.first { format.parse(raw[$0]) == largest }.map { table.lines[$0] } ?? 0, field: column.name, value: "\(largest)"), reason: "numbers this large overflow the column's mean and spread; rescale the column (e.g. to thousands) or drop it")
                 }
                 let e = NumericEncoding(fill: fill, mean: mean, scale: sd > 1e-12 ? sd : 1,
                                         missingIndicator: missingCount > 0 && missingCount < rows.count)
@@ -265,7 +263,7 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
     /// table lacks is an error naming every such column.
     public func encode(table: Table, rows: [Int], issues: inout EncodingIssues) throws -> Matrix {
         let absent = missingColumns(in: table.header)
-        if !absent.isEmpty { throw DataError.missingColumns(file: table.source, columns: absent) }
+        if !absent.isEmpty { throw DataError.missingColumns(SourceLocation(file: table.source), columns: absent) }
         let indices = columns.compactMap { table.index(of: $0.name) }
         let plan = EncodingPlan(self)
         return encodeRows(rows.count, parts: rows.count >= 50_000 ? 2 : 1, issues: &issues) { i, out, issues in
@@ -273,21 +271,6 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
             for (k, c) in indices.enumerated() {
                 var value = table.columns[c][r]
                 value.withUTF8 { plan.encode(column: k, raw: $0, line: table.lines[r], into: out, issues: &issues) }
-            }
-        }
-    }
-
-    /// Encodes one lead. `values[k]` is the raw text of `columns[k]`.
-    public func encodeRow(_ values: [String], line: Int, into out: inout [Double], issues: inout EncodingIssues) {
-        encodeRow(values, line: line, plan: EncodingPlan(self), into: &out, issues: &issues)
-    }
-
-    /// As `encodeRow(_:line:into:issues:)` with a plan made once for many rows.
-    func encodeRow(_ values: [String], line: Int, plan: EncodingPlan, into out: inout [Double], issues: inout EncodingIssues) {
-        out.withUnsafeMutableBufferPointer { o in
-            for k in columns.indices {
-                var raw = values[k]
-                raw.withUTF8 { plan.encode(column: k, raw: $0, line: line, into: o.baseAddress!, issues: &issues) }
             }
         }
     }

@@ -19,8 +19,7 @@ public enum Calibration: Codable, Equatable, Sendable {
     public func apply(_ p: Double) -> Double {
         switch self {
         case let .platt(a, b):
-            let q = min(max(p, 1e-12), 1 - 1e-12)
-            return sigmoid(a * log(q / (1 - q)) + b)
+            return sigmoid(a * logit(p) + b)
         case let .isotonic(x, y):
             guard let first = x.first, let last = x.last else { return p }
             if p <= first { return y[0] }
@@ -41,13 +40,13 @@ public enum Calibration: Codable, Equatable, Sendable {
         let positives = y.reduce(0, +), negatives = Double(y.count) - positives
         let high = (positives + 1) / (positives + 2), low = 1 / (negatives + 2)
         let t = y.map { $0 > 0.5 ? high : low }
-        let z = p.map { let q = min(max($0, 1e-12), 1 - 1e-12); return log(q / (1 - q)) }
+        let z = p.map(logit)
         func loss(_ a: Double, _ b: Double) -> Double {
             var total = 0.0
             for i in 0..<z.count {
                 let m = a * z[i] + b
                 // −[t log σ(m) + (1 − t) log(1 − σ(m))], written to stay finite for large |m|.
-                total += (m > 0 ? m + log1p(exp(-m)) : log1p(exp(m))) - t[i] * m
+                total += softplus(m) - t[i] * m
             }
             return total
         }

@@ -2,7 +2,9 @@ import LinearAlgebra
 
 /// A fitted binary classifier over encoded features.
 ///
-/// `rawScores` are margins on the log-odds scale; `probabilities` apply the link.
+/// `rawScores` are margins on the log-odds scale. A model's probability is calibrated
+/// (`LeadModel.probability(margin:)`); the learner's own, before calibration, is
+/// `uncalibratedProbabilities`, used only while training.
 /// `contributions` splits one lead's margin into a baseline plus one term per encoded feature,
 /// so that `baseline + Σ contributions == rawScore` (the reasons shown with every score).
 public protocol Classifier: Codable, Sendable {
@@ -11,16 +13,6 @@ public protocol Classifier: Codable, Sendable {
 }
 
 extension Classifier {
-    public func probabilities(_ x: Matrix) -> [Double] { rawScores(x).map(sigmoid) }
+    func uncalibratedProbabilities(_ x: Matrix) -> [Double] { rawScores(x).map(sigmoid) }
 }
 
-@inline(__always)
-public func sigmoid(_ z: Double) -> Double {
-    z >= 0 ? 1 / (1 + (-z).exp) : { let e = z.exp; return e / (1 + e) }()
-}
-
-extension Double {
-    @inline(__always) var exp: Double { Foundation.exp(self) }
-}
-
-import Foundation

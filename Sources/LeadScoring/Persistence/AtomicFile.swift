@@ -18,14 +18,14 @@ public final class AtomicFile {
         let directory = url.deletingLastPathComponent().path
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-            throw DataError.cannotWrite(file: path, reason: "directory '\(directory)' does not exist")
+            throw FileError.unwritable(path: path, reason: "directory '\(directory)' does not exist")
         }
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw DataError.cannotWrite(file: path, reason: "it is a directory")
+            throw FileError.unwritable(path: path, reason: "it is a directory")
         }
         temporaryPath = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard let h = fopen(temporaryPath, "wb") else {
-            throw DataError.cannotWrite(file: path, reason: "cannot create a temporary file in '\(directory)': \(String(cString: strerror(errno)))")
+            throw FileError.unwritable(path: path, reason: "cannot create a temporary file in '\(directory)': \(String(cString: strerror(errno)))")
         }
         handle = h
         buffer.reserveCapacity(1 << 16)
@@ -47,7 +47,7 @@ public final class AtomicFile {
         guard let handle, !buffer.isEmpty else { return }
         let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
         guard written == buffer.count else {
-            throw DataError.cannotWrite(file: path, reason: "write failed: \(String(cString: strerror(errno)))")
+            throw FileError.unwritable(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -63,7 +63,7 @@ public final class AtomicFile {
         guard rename(temporaryPath, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
-            throw DataError.cannotWrite(file: path, reason: "cannot move the finished file into place: \(reason)")
+            throw FileError.unwritable(path: path, reason: "cannot move the finished file into place: \(reason)")
         }
         finished = true
     }

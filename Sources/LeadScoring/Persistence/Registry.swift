@@ -75,25 +75,23 @@ public final class ModelRegistry: @unchecked Sendable {
     public func index() throws -> RegistryIndex {
         guard FileManager.default.fileExists(atPath: indexPath) else { return RegistryIndex() }
         guard let data = FileManager.default.contents(atPath: indexPath) else {
-            throw DataError.cannotOpen(file: indexPath, reason: "cannot read it")
+            throw FileError.unreadable(path: indexPath, reason: "cannot read it")
         }
         do {
-            let index = try JSONDecoder().decode(RegistryIndex.self, from: data)
+            let index = try JSONCoding.decoder().decode(RegistryIndex.self, from: data)
             guard index.formatVersion <= 1 else {
-                throw DataError.badModel(file: indexPath, reason: "registry format \(index.formatVersion) is newer than this leadscore reads (1)")
+                throw ModelFileError.invalid(SourceLocation(file: indexPath), reason: "registry format \(index.formatVersion) is newer than this leadscore reads (1)")
             }
             return index
         } catch let error as DataError {
             throw error
         } catch {
-            throw DataError.badModel(file: indexPath, reason: "not a registry index: \(error)")
+            throw ModelFileError.invalid(SourceLocation(file: indexPath), reason: "not a registry index: \(error)")
         }
     }
 
     func write(_ index: RegistryIndex) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(index), to: indexPath)
+        try AtomicFile.write(try JSONCoding.encoder().encode(index), to: indexPath)
     }
 
     public func load(version: Int) throws -> LeadModel {
@@ -152,7 +150,7 @@ public final class ModelRegistry: @unchecked Sendable {
             throw UsageError("\(directory): no version \(version); versions: " + index.versions.map { "\($0.version)" }.joined(separator: ", "))
         }
         guard FileManager.default.fileExists(atPath: path(of: version)) else {
-            throw DataError.cannotOpen(file: path(of: version), reason: "the model file of version \(version) is missing")
+            throw FileError.unreadable(path: path(of: version), reason: "the model file of version \(version) is missing")
         }
         if index.active == version { throw UsageError("version \(version) is already active") }
         index.active = version
@@ -187,14 +185,15 @@ public final class RegistryLock {
     init(path: String) throws {
         fd = open(path, O_CREAT | O_RDWR, 0o644)
         guard fd >= 0 else {
-            throw DataError.cannotWrite(file: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+            throw FileError.unwritable(path: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 64)
             let n = read(fd, &buffer, 63)
             let owner = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
             close(fd)
-            throw BusyError("\(URL(fileURLWithPath: path).deletingLastPathComponent().path): another leadscore process (\(owner)) is changing this registry; try again when it has finished")
+            throw FileError.locked(path: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                   reason: "another leadscore process (\(owner)) is changing this registry; try again when it has finished")
         }
         let text = Array("pid \(getpid())\n".utf8)
         _ = ftruncate(fd, 0)

@@ -82,7 +82,7 @@ public struct SHA256 {
     /// The hex digest of a whole file, read in 1 MiB chunks.
     public static func hexDigest(ofFile path: String) throws -> String {
         guard let f = fopen(path, "rb") else {
-            throw DataError.cannotOpen(file: path, reason: String(cString: strerror(errno)))
+            throw FileError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
         defer { fclose(f) }
         var hasher = SHA256()

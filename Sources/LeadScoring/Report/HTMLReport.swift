@@ -15,17 +15,16 @@ public struct HTMLReport {
     public var asOf: Double?
 
     /// Scores `labels.rows` of `table` with the model (and the rules) and gathers what the page shows.
-    public static func build(model: LeadModel, modelPath: String, table: Table, schema: Schema, labels: Labels,
+    public static func build(model: LeadModel, modelPath: String, data: LabelledData,
                              rules: RuleSet?, events: EventLog?, asOf: Double, seed: UInt64 = 42) throws -> HTMLReport {
+        let table = data.table, labels = data.labels
         var issues = EncodingIssues()
         let p = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: labels.rows, issues: &issues)
         let evaluation = EvaluationReport(probabilities: p, labels: labels.y, thresholds: model.tiers)
         var ruleParts: (RuleSet, [Double], [Tier], ComparisonReport)? = nil
         if let rules {
-            let scores = try ComparisonReport.scoreRules(rules, model: model, table: table, schema: schema, labels: labels,
-                                                         events: events, asOf: asOf)
-            let comparison = ComparisonReport(model: model, probabilities: p, ruleScores: scores, table: table, schema: schema,
-                                              labels: labels, capacity: nil)
+            let scores = try ComparisonReport.scoreRules(rules, model: model, data: data, events: events, asOf: asOf)
+            let comparison = ComparisonReport(model: model, probabilities: p, ruleScores: scores, data: data, capacity: nil)
             ruleParts = (rules, scores.map(\.total), scores.map(\.tier), comparison)
         }
         // Partial dependence of the three strongest inputs, on up to 300 leads.
@@ -294,7 +293,7 @@ public struct HTMLReport {
             ("training data SHA-256", t.dataSHA256.isEmpty ? "–" : t.dataSHA256), ("holdout", "\(t.split): ROC AUC \(HTMLReport.num(t.holdout.auc)), log loss \(HTMLReport.num(t.holdout.logLoss, 4))"),
             ("tiers", "SQL at p ≥ \(HTMLReport.num(model.tiers.sql)), MQL at p ≥ \(HTMLReport.num(model.tiers.mql)) (\(model.tiers.method))"),
             ("calibration", model.calibration?.name ?? "none"),
-            ("settings", t.hyperparameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")),
+            ("settings", t.hyperparameters.summary),
             ("file format", "\(model.formatVersion), leadscore \(t.leadscoreVersion)"),
         ]
         if let asOf { facts.append(("rules as of", DateParser.isoDate(days: Int(asOf / 86_400)))) }

@@ -159,7 +159,7 @@ public struct Dependence: Codable, Equatable, Sendable {
         for value in grid {
             for i in base.indices { base[i][k] = value }
             var issues = EncodingIssues()
-            let scored = scorer.score(rows: base, lines: rows.map { table.lines[$0] }, issues: &issues)
+            let scored = scorer.score(records: base, lines: rows.map { table.lines[$0] }, issues: &issues)
             means.append(scored.reduce(0) { $0 + $1.probability } / Double(max(1, scored.count)))
         }
         return Dependence(feature: feature, numeric: kind == .numeric, values: grid, positions: positions, meanProbability: means)

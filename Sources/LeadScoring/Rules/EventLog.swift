@@ -45,14 +45,14 @@ public struct EventLog: Sendable {
             return nil
         }
         guard header.count >= 3 else {
-            throw DataError.missingColumns(file: path, columns: ["lead id (first column)", "activity", "timestamp"])
+            throw DataError.missingColumns(SourceLocation(file: path), columns: ["lead id (first column)", "activity", "timestamp"])
         }
         let idIndex = 0
         guard let activityIndex = find(["activity", "activity_type", "event", "type"]) else {
-            throw DataError.missingColumns(file: path, columns: ["activity"])
+            throw DataError.missingColumns(SourceLocation(file: path), columns: ["activity"])
         }
         guard let timeIndex = find(["timestamp", "time", "date", "occurred_at"]) else {
-            throw DataError.missingColumns(file: path, columns: ["timestamp"])
+            throw DataError.missingColumns(SourceLocation(file: path), columns: ["timestamp"])
         }
         let valueIndex = find(["value"])
         // Read every record first: whether dates are day-first is decided over the whole column
@@ -78,21 +78,21 @@ public struct EventLog: Sendable {
         for record in records {
             let raw = record.fields[timeIndex]
             guard let t = DateParser.parse(raw, dayFirst: dayFirst) else {
-                throw DataError.badValue(file: path, line: record.line, column: header[timeIndex], value: raw, reason: "not a date or time")
+                throw DataError.badValue(SourceLocation(file: path, line: record.line, field: header[timeIndex], value: raw), reason: "not a date or time")
             }
             var value: Double? = nil
             if let valueIndex {
                 let v = Values.trim(record.fields[valueIndex])
                 if !v.isEmpty {
                     guard let x = valueFormat.parse(v) else {
-                        throw DataError.badValue(file: path, line: record.line, column: header[valueIndex], value: v, reason: "not a number")
+                        throw DataError.badValue(SourceLocation(file: path, line: record.line, field: header[valueIndex], value: v), reason: "not a number")
                     }
                     value = x
                 }
             }
             let activity = Values.lowercasedTrimmed(record.fields[activityIndex])
             guard !activity.isEmpty else {
-                throw DataError.badValue(file: path, line: record.line, column: header[activityIndex], value: "", reason: "an event needs an activity name")
+                throw DataError.badValue(SourceLocation(file: path, line: record.line, field: header[activityIndex], value: ""), reason: "an event needs an activity name")
             }
             events[Values.trim(record.fields[idIndex]), default: []].append(Event(activity: activity, time: t, value: value))
         }

@@ -1,29 +1,5 @@
 import Foundation
 
-/// A problem in a rules file: its syntax, its structure, or how it fits the data. Every message
-/// names the file and the line (and column, where known) of the offending rule.
-/// The CLI exits with 65 (bad input) on these.
-public struct RuleError: Error, LocalizedError, Equatable, Sendable, ExitCoded {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public var message: String
-
-    public init(file: String, line: Int, column: Int = 0, _ message: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    public var errorDescription: String? {
-        let place = line > 0 ? (column > 0 ? ":\(line):\(column)" : ":\(line)") : ""
-        return "\(file)\(place): \(message)"
-    }
-
-    public var exitStatus: ExitStatus { .dataError }
-}
-
 /// How a group's points fade with time: by half-life or linearly to zero.
 public struct Decay: Codable, Equatable, Sendable {
     public enum Curve: Codable, Equatable, Sendable {

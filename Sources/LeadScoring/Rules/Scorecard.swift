@@ -96,7 +96,7 @@ public struct ScorecardBuilder: Sendable {
             candidates.append((column.name, conditions, member))
         }
         guard !candidates.isEmpty else {
-            throw DataError.tooFewRows(file: table.source, reason: "no column varies enough to build a scorecard from")
+            throw DataError.tooFewRows(SourceLocation(file: table.source), reason: "no column varies enough to build a scorecard from")
         }
         // Each column's most common attribute is the reference (no column in the design).
         var design: [(column: Int, attribute: Int)] = []

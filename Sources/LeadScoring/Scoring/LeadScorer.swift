@@ -16,6 +16,7 @@ public struct Reason: Codable, Equatable, Sendable {
 
 /// A scored lead.
 public struct ScoredLead: Sendable {
+    /// The calibrated probability of converting.
     public var probability: Double
     /// `probability` × 100, rounded: what a CRM field shows.
     public var score: Int
@@ -24,19 +25,26 @@ public struct ScoredLead: Sendable {
     public var reasons: [Reason]
 }
 
-/// Scores leads with a model: encode, margin, probability, tier, reasons.
+/// Scores leads with a model: encode, margin, calibrated probability, tier, reasons. The one
+/// scoring path of leadscore: `predict` streams files through it (`score(file:…)`), the service
+/// hands it records (`score(records:…)`), and evaluation scores tables (`probabilities(table:…)`);
+/// all three encode values with the same `EncodingPlan` and turn margins into probabilities with
+/// the same `LeadModel.probability(margin:)`.
 public struct LeadScorer: Sendable {
     public let model: LeadModel
     public var tiers: TierThresholds
     /// Reasons per direction (3 up, 3 down by default); 0 turns them off.
     public var reasonsPerSide: Int
+    /// Threads for encoding, margins and reasons.
+    public var threads: Int
     /// Trees compiled once for every batch.
     private let forest: CompiledForest?
 
-    public init(model: LeadModel, tiers: TierThresholds? = nil, reasonsPerSide: Int = 3) {
+    public init(model: LeadModel, tiers: TierThresholds? = nil, reasonsPerSide: Int = 3, threads: Int = 2) {
         self.model = model
         self.tiers = tiers ?? model.tiers
         self.reasonsPerSide = reasonsPerSide
+        self.threads = max(1, threads)
         if case let .gbdt(trees) = model.predictor {
             forest = CompiledForest(trees: trees.trees, mapper: trees.mapper)
         } else {
@@ -44,35 +52,52 @@ public struct LeadScorer: Sendable {
         }
     }
 
-    /// Scores a batch of raw rows. `rows[i][k]` is the raw value of `model.encoder.columns[k]`
-    /// for lead i.
-    public func score(rows: [[String]], lines: [Int], issues: inout EncodingIssues) -> [ScoredLead] {
-        let encoder = model.encoder
-        var x = Matrix(rows: rows.count, columns: encoder.width)
-        var buffer = [Double](repeating: 0, count: encoder.width)
-        let plan = EncodingPlan(encoder)
-        for (i, values) in rows.enumerated() {
-            encoder.encodeRow(values, line: lines[i], plan: plan, into: &buffer, issues: &issues)
-            for j in 0..<encoder.width { x[i, j] = buffer[j] }
+    /// Where each model input is in `header` (exact name, else ignoring case); a missing input
+    /// is an error listing them all.
+    public func fields(in header: [String], file: String) throws -> [Int] {
+        let absent = model.encoder.missingColumns(in: header)
+        if !absent.isEmpty { throw DataError.missingColumns(SourceLocation(file: file), columns: absent) }
+        return model.encoder.columns.compactMap { c in
+            header.firstIndex(of: c.name) ?? header.firstIndex { $0.lowercased() == c.name.lowercased() }
         }
-        return score(x, raw: rows)
     }
 
-    /// Margins of an encoded batch (n × encoder width).
+    /// Scores the records of a batch; `fields[k]` is the field holding `model.encoder.columns[k]`.
+    public func score(batch: RecordBatch, fields: [Int], issues: inout EncodingIssues) -> [ScoredLead] {
+        let x = model.encoder.encode(batch: batch, fields: fields, threads: threads, issues: &issues)
+        return score(x) { r in fields.map { batch.string(row: r, field: $0) } }
+    }
+
+    /// Scores records handed over as text: `records[i][k]` is lead i's value of
+    /// `model.encoder.columns[k]`, `lines[i]` its line (for messages about unreadable values).
+    public func score(records: [[String]], lines: [Int], issues: inout EncodingIssues) -> [ScoredLead] {
+        var batch = RecordBatch(width: model.encoder.columns.count)
+        for (i, record) in records.enumerated() { batch.append(record, line: lines[i]) }
+        return score(batch: batch, fields: Array(0..<batch.width), issues: &issues)
+    }
+
+    /// Calibrated probabilities of `rows` of an in-memory table (evaluation and training).
+    public func probabilities(table: Table, rows: [Int], issues: inout EncodingIssues) throws -> [Double] {
+        let x = try model.encoder.encode(table: table, rows: rows, issues: &issues)
+        return margins(x).map(model.probability(margin:))
+    }
+
+    /// Margins (log-odds before calibration) of an encoded batch (n × encoder width).
     public func margins(_ x: Matrix) -> [Double] {
         if case let .gbdt(trees) = model.predictor, let forest { return trees.rawScores(x, forest: forest) }
         return model.predictor.classifier.rawScores(x)
     }
 
-    /// Scores an encoded batch. `raw[i]` holds lead i's raw feature values, used to show the
-    /// values behind its reasons: needed only when `reasonsPerSide > 0`.
-    public func score(_ x: Matrix, raw: [[String]]) -> [ScoredLead] {
+    /// Scores an encoded batch. `raw(i)` gives lead i's raw feature values, to show the values
+    /// behind its reasons (called only when `reasonsPerSide > 0`).
+    func score(_ x: Matrix, raw: (Int) -> [String]) -> [ScoredLead] {
         let margins = self.margins(x)
         let classifier = model.predictor.classifier
         let n = x.rows, width = x.columns
         var result = [ScoredLead](repeating: ScoredLead(probability: 0, score: 0, tier: .cold, reasons: []), count: n)
+        let rawValues: [[String]] = reasonsPerSide > 0 ? (0..<n).map(raw) : []
         // Reasons (TreeSHAP for trees) cost far more than the margins: both cores share them.
-        let parts = reasonsPerSide > 0 && n >= 256 ? 2 : 1
+        let parts = reasonsPerSide > 0 && n >= 256 ? threads : 1
         let chunk = (n + parts - 1) / parts
         result.withUnsafeMutableBufferPointer { out in
             let base = UncheckedSendable(out.baseAddress!)
@@ -83,7 +108,7 @@ public struct LeadScorer: Sendable {
                     var reasons: [Reason] = []
                     if reasonsPerSide > 0 {
                         for j in 0..<width { buffer[j] = x[i, j] }
-                        reasons = self.reasons(row: buffer, raw: raw[i], classifier: classifier)
+                        reasons = self.reasons(row: buffer, raw: rawValues[i], classifier: classifier)
                     }
                     base.value[i] = ScoredLead(probability: p, score: Int((p * 100).rounded()), tier: tiers.tier(p), reasons: reasons)
                 }
@@ -106,11 +131,5 @@ public struct LeadScorer: Sendable {
         let up = perColumn.filter { $0.contribution >= 0.005 }.sorted { $0.contribution > $1.contribution }.prefix(reasonsPerSide)
         let down = perColumn.filter { $0.contribution <= -0.005 }.sorted { $0.contribution < $1.contribution }.prefix(reasonsPerSide)
         return Array(up) + Array(down)
-    }
-
-    /// Probabilities of every row of an in-memory table (for evaluate and train).
-    public func probabilities(table: Table, rows: [Int], issues: inout EncodingIssues) throws -> [Double] {
-        let x = try model.encoder.encode(table: table, rows: rows, issues: &issues)
-        return model.predictor.classifier.rawScores(x).map(model.probability(margin:))
     }
 }

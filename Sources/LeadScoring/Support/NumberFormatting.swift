@@ -60,6 +60,13 @@ public enum NumberFormatting {
         }
     }
 
+    /// The shortest decimal text that reads back as exactly `x` (Swift's own rendering;
+    /// "nan", "inf", "-inf" for the rest), appended.
+    public static func appendShortest(_ x: Double, to out: inout [UInt8]) {
+        guard x.isFinite else { out.append(contentsOf: (x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf")).utf8); return }
+        out.append(contentsOf: x.description.utf8)
+    }
+
     /// Decimal digits of a non-negative integer, appended.
     public static func appendInteger(_ value: Int, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")); appendInteger(-value, to: &out); return }

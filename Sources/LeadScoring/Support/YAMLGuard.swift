@@ -117,14 +117,14 @@ public enum YAMLGuard {
 public func readTextFile(_ path: String, what: String, maxBytes: Int = YAMLGuard.maxBytes) throws -> String {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-        throw DataError.cannotOpen(file: path, reason: "no such \(what)")
+        throw FileError.unreadable(path: path, reason: "no such \(what)")
     }
-    guard !isDir.boolValue else { throw DataError.cannotOpen(file: path, reason: "it is a folder, not a \(what)") }
+    guard !isDir.boolValue else { throw FileError.unreadable(path: path, reason: "it is a folder, not a \(what)") }
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw DataError.cannotOpen(file: path, reason: "cannot read the \(what)")
+        throw FileError.unreadable(path: path, reason: "cannot read the \(what)")
     }
     guard data.count <= maxBytes else {
-        throw DataError.badInput(file: path, reason: "the \(what) is \(data.count) bytes; at most \(maxBytes) are read")
+        throw DataError.badInput(SourceLocation(file: path), reason: "the \(what) is \(data.count) bytes; at most \(maxBytes) are read")
     }
     let bytes = [UInt8](data)
     guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -139,7 +139,7 @@ public func readTextFile(_ path: String, what: String, maxBytes: Int = YAMLGuard
             case .error: break loop
             }
         }
-        throw DataError.badInput(file: path, reason: "not UTF-8 text (invalid bytes at offset \(offset)); save it as UTF-8")
+        throw DataError.badInput(SourceLocation(file: path), reason: "not UTF-8 text (invalid bytes at offset \(offset)); save it as UTF-8")
     }
     return text
 }

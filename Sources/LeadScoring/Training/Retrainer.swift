@@ -93,7 +93,7 @@ public struct Retrainer {
             guard var all = combined else { combined = t; continue }
             let positions = try all.header.map { name -> Int in
                 guard let i = t.index(of: name) else {
-                    throw DataError.missingColumns(file: source.path, columns: [name])
+                    throw DataError.missingColumns(SourceLocation(file: source.path), columns: [name])
                 }
                 return i
             }
@@ -111,68 +111,14 @@ public struct Retrainer {
         let lock = try registry.lock()
         defer { withExtendedLifetime(lock) {} }
         var notes: [String] = []
-        var table = try combine()
-        let rowsRead = table.rowCount
-        var overrides = sources[0].overrides
-        if let tokens = sources[0].missingTokens { overrides.missingTokens = tokens }
-        let target = training.target.column
-        if table.index(of: target) == nil { throw table.unknownColumn(target, role: "target") }
-        // One schema for the combined exports: its columns follow the header, which the
-        // de-duplicated table and the training part keep.
-        let schema = try SchemaInference().infer(table, overrides: overrides, drop: sources[0].drop, target: target)
-        // De-duplicate by lead id: the newest row wins (by the time column, else the later file/row).
-        var duplicates = 0
-        let idName = idColumn ?? schema.identifierColumns.first?.name
-        if let idName {
-            guard let ic = table.index(of: idName) else { throw table.unknownColumn(idName, role: "--id-column") }
-            var times: [Double]? = nil
-            if let timeName = training.timeColumn {
-                times = try TimeColumn.read(table, column: timeName, schema: schema, rows: Array(0..<table.rowCount)).times
-            }
-            var keep: [String: Int] = [:]
-            var unkeyed: [Int] = []
-            for r in 0..<table.rowCount {
-                let id = Values.trim(table.columns[ic][r])
-                // A lead without an id is nobody's duplicate.
-                if schema.missingTokens.isMissing(id) { unkeyed.append(r); continue }
-                if let seen = keep[id] {
-                    duplicates += 1
-                    if times.map({ $0[r] >= $0[seen] }) ?? true { keep[id] = r }
-                } else {
-                    keep[id] = r
-                }
-            }
-            if duplicates > 0 {
-                table = table.subset((Array(keep.values) + unkeyed).sorted())
-                notes.append("\(duplicates) duplicate rows by '\(idName)' removed (the newest row of each lead kept\(training.timeColumn.map { ", by '\($0)'" } ?? ", the later file winning"))")
-            }
-        } else {
-            notes.append("no lead id column found: rows not de-duplicated (give --id-column)")
-        }
-        // The split: the most recent 20% by time, else stratified random.
-        guard let tc = table.index(of: target) else { throw table.unknownColumn(target, role: "target") }
-        let spec = try training.target.resolved(values: table.columns[tc], missing: schema.missingTokens, file: table.source)
-        let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
-        let split: Split
-        if let timeName = training.timeColumn {
-            let (times, missingTimes) = try TimeColumn.read(table, column: timeName, schema: schema, rows: labels.rows)
-            if missingTimes > 0 { notes.append("\(missingTimes) rows with no '\(timeName)' counted as oldest (training side)") }
-            split = Split.byTime(times, holdoutFraction: training.holdoutFraction, column: timeName)
-        } else {
-            split = Split.stratified(labels: labels.y, holdoutFraction: training.holdoutFraction, seed: training.seed)
-            if try registry.index().active != nil {
-                notes.append("without --time-column the holdout is a random 20% and may hold leads the champion was trained on, which flatters it; give the export's date column")
-            }
-        }
-        let trainRows = split.train.map { labels.rows[$0] }, holdoutRows = split.holdout.map { labels.rows[$0] }
+        let combined = try combine()
+        let (table, schema, duplicates, idName) = try deduplicated(combined, notes: &notes)
+        let data = try LabelledData(table: table, schema: schema, target: training.target)
+        let labels = data.labels
+        let split = try holdout(data, hasChampion: try registry.index().active != nil, notes: &notes)
+        let holdoutRows = split.holdout.map { labels.rows[$0] }
         let holdoutY = split.holdout.map { labels.y[$0] }
-        guard holdoutY.contains(1), holdoutY.contains(0) else {
-            throw DataError.tooFewRows(file: table.source, reason: "the recent holdout (\(split.description)) has only one outcome")
-        }
         progress("\(labels.rows.count) labelled leads; holdout: \(split.description), \(holdoutRows.count) leads")
-        let trainTable = table.subset(trainRows)
-
-        // Challengers.
         func measure(_ name: String, _ model: LeadModel, version: Int?) throws -> (CandidateResult, [Double]) {
             var issues = EncodingIssues()
             let p = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: holdoutRows, issues: &issues)
@@ -180,16 +126,17 @@ public struct Retrainer {
             return (CandidateResult(name: name, version: version, auc: interval.auc, aucLow: interval.low, aucHigh: interval.high,
                                     logLoss: Metrics.logLoss(p, holdoutY)), p)
         }
+        // Challengers, trained on the older part.
+        let trainTable = table.subset(split.train.map { labels.rows[$0] })
         var challengers: [(LeadModel, CandidateResult, [Double])] = []
         for kind in [ModelChoice.logistic, .gbdt] {
             var options = training
             options.model = kind
-            options.target = spec
-            progress("training the \(kind == .gbdt ? "boosted trees" : "logistic regression") challenger on \(trainRows.count) leads")
-            let result = try Trainer.train(table: trainTable, schema: schema, options: options, dataSHA256: "")
-            var model = result.model
+            options.target = data.target
+            progress("training the \(kind.description) challenger on \(trainTable.rowCount) leads")
+            var model = try Trainer.train(table: trainTable, schema: schema, options: options, dataSHA256: "").model
             model.training.dataFile = sources.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ", ")
-            let (candidate, p) = try measure(kind == .gbdt ? "boosted trees" : "logistic regression", model, version: nil)
+            let (candidate, p) = try measure(kind.description, model, version: nil)
             challengers.append((model, candidate, p))
         }
         guard let best = challengers.min(by: { $0.1.logLoss < $1.1.logLoss }) else { throw UsageError("no challenger was trained") }
@@ -197,46 +144,99 @@ public struct Retrainer {
         var champion: CandidateResult? = nil, championP: [Double]? = nil
         var drift: DriftReport? = nil
         if let active = try registry.active() {
-            let version = active.version, model = active.model
-            let missingColumns = model.encoder.missingColumns(in: table.header)
+            let missingColumns = active.model.encoder.missingColumns(in: table.header)
             if missingColumns.isEmpty {
-                let (c, p) = try measure("champion (version \(version))", model, version: version)
-                champion = c
-                championP = p
-                if let profile = model.profile {
-                    var issues = EncodingIssues()
-                    let all = Array(0..<table.rowCount)
-                    let scores = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: all, issues: &issues)
-                    drift = DriftReport(profile: profile, table: table, rows: all, missing: model.schema.missingTokens, probabilities: scores)
-                }
+                (champion, championP) = try measure("champion (version \(active.version))", active.model, version: active.version)
+                drift = try driftReport(active.model, table: table)
             } else {
-                notes.append("the champion (version \(version)) needs columns the new data lacks (\(missingColumns.joined(separator: ", "))): it cannot score these leads")
+                notes.append("the champion (version \(active.version)) needs columns the new data lacks (\(missingColumns.joined(separator: ", "))): it cannot score these leads")
             }
         }
-        var difference: (difference: Double, low: Double, high: Double)? = nil
-        if let championP {
-            difference = Uncertainty.aucDifferenceInterval(best.2, championP, labels: holdoutY, replicates: replicates, seed: training.seed)
+        let difference = championP.map {
+            Uncertainty.aucDifferenceInterval(best.2, $0, labels: holdoutY, replicates: replicates, seed: training.seed)
         }
         var (promote, reason) = PromotionRule.decide(champion: champion, challenger: best.1, aucDifference: difference, margin: margin)
         if champion == nil, let active = try registry.index().active {
             promote = true
             reason = "the champion (version \(active)) cannot score the new data: the challenger replaces it"
         }
-        let index = try registry.index()
-        let nextVersion = (index.versions.map(\.version).max() ?? 0) + 1
         var challenger = best.1
-        challenger.version = nextVersion
+        challenger.version = (try registry.index().versions.map(\.version).max() ?? 0) + 1
         let decision = RetrainDecision(
-            at: ISO8601DateFormatter().string(from: Date()), dataFiles: sources.map(\.path), rowsRead: rowsRead,
+            at: ISO8601DateFormatter().string(from: Date()), dataFiles: sources.map(\.path), rowsRead: combined.rowCount,
             duplicatesRemoved: duplicates, idColumn: idName, labelledRows: labels.rows.count, split: split.description,
             holdoutRows: holdoutRows.count, candidates: challengers.map(\.1), champion: champion, challenger: challenger,
             aucDifference: difference?.difference, aucDifferenceLow: difference?.low, aucDifferenceHigh: difference?.high,
             margin: margin, promoted: promote, reason: reason, drift: drift?.summary)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let version = try registry.add(best.0, dataFiles: sources.map(\.path), holdoutAUC: best.1.auc, holdoutLogLoss: best.1.logLoss,
-                                       decision: try encoder.encode(decision), activate: promote, reason: reason)
+                                       decision: try JSONCoding.encoder().encode(decision), activate: promote, reason: reason)
         return Outcome(decision: decision, version: version, active: try registry.index().active, drift: drift, notes: notes)
+    }
+
+    /// The combined exports' schema, and the table with duplicate leads by id removed: the newest
+    /// row of each lead wins (by the time column, else the later file and row).
+    func deduplicated(_ table: Table, notes: inout [String]) throws -> (Table, Schema, duplicates: Int, idColumn: String?) {
+        var overrides = sources[0].overrides
+        if let tokens = sources[0].missingTokens { overrides.missingTokens = tokens }
+        let target = training.target.column
+        if table.index(of: target) == nil { throw table.unknownColumn(target, role: "target") }
+        // One schema for the combined exports: its columns follow the header, which the
+        // de-duplicated table and the training part keep.
+        let schema = try SchemaInference().infer(table, overrides: overrides, drop: sources[0].drop, target: target)
+        guard let idName = idColumn ?? schema.identifierColumns.first?.name else {
+            notes.append("no lead id column found: rows not de-duplicated (give --id-column)")
+            return (table, schema, 0, nil)
+        }
+        guard let ic = table.index(of: idName) else { throw table.unknownColumn(idName, role: "--id-column") }
+        let times = try training.timeColumn.map {
+            try TimeColumn.read(table, column: $0, schema: schema, rows: Array(0..<table.rowCount)).times
+        }
+        var keep: [String: Int] = [:]
+        var unkeyed: [Int] = []
+        var duplicates = 0
+        for r in 0..<table.rowCount {
+            let id = Values.trim(table.columns[ic][r])
+            // A lead without an id is nobody's duplicate.
+            if schema.missingTokens.isMissing(id) { unkeyed.append(r); continue }
+            if let seen = keep[id] {
+                duplicates += 1
+                if times.map({ $0[r] >= $0[seen] }) ?? true { keep[id] = r }
+            } else {
+                keep[id] = r
+            }
+        }
+        guard duplicates > 0 else { return (table, schema, 0, idName) }
+        notes.append("\(duplicates) duplicate rows by '\(idName)' removed (the newest row of each lead kept\(training.timeColumn.map { ", by '\($0)'" } ?? ", the later file winning"))")
+        return (table.subset((Array(keep.values) + unkeyed).sorted()), schema, duplicates, idName)
+    }
+
+    /// The most recent 20% by the time column, else a stratified random 20%.
+    func holdout(_ data: LabelledData, hasChampion: Bool, notes: inout [String]) throws -> Split {
+        let labels = data.labels
+        let split: Split
+        if let timeName = training.timeColumn {
+            let (times, missingTimes) = try TimeColumn.read(data.table, column: timeName, schema: data.schema, rows: labels.rows)
+            if missingTimes > 0 { notes.append("\(missingTimes) rows with no '\(timeName)' counted as oldest (training side)") }
+            split = Split.byTime(times, holdoutFraction: training.holdoutFraction, column: timeName)
+        } else {
+            split = Split.stratified(labels: labels.y, holdoutFraction: training.holdoutFraction, seed: training.seed)
+            if hasChampion {
+                notes.append("without --time-column the holdout is a random 20% and may hold leads the champion was trained on, which flatters it; give the export's date column")
+            }
+        }
+        let holdoutY = split.holdout.map { labels.y[$0] }
+        guard holdoutY.contains(1), holdoutY.contains(0) else {
+            throw DataError.tooFewRows(SourceLocation(file: data.table.source), reason: "the recent holdout (\(split.description)) has only one outcome")
+        }
+        return split
+    }
+
+    /// The new data against the champion's training profile.
+    func driftReport(_ model: LeadModel, table: Table) throws -> DriftReport? {
+        guard let profile = model.profile else { return nil }
+        var issues = EncodingIssues()
+        let all = Array(0..<table.rowCount)
+        let scores = try LeadScorer(model: model, reasonsPerSide: 0).probabilities(table: table, rows: all, issues: &issues)
+        return DriftReport(profile: profile, table: table, rows: all, missing: model.schema.missingTokens, probabilities: scores)
     }
 }

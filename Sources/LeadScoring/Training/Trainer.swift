@@ -14,6 +14,15 @@ public enum ModelChoice: String, Sendable, CaseIterable {
     case gbdt
     /// Both, cross-validated on the training part; the lower out-of-fold log loss wins.
     case auto
+
+    /// How people call it: "logistic regression", "boosted trees".
+    public var description: String {
+        switch self {
+        case .logistic: return "logistic regression"
+        case .gbdt: return "boosted trees"
+        case .auto: return "the better of logistic regression and boosted trees"
+        }
+    }
 }
 
 /// Settings of a training run (`leadscore train`).
@@ -55,6 +64,8 @@ public struct TrainingOptions: Sendable {
 /// The outcome of `Trainer.train`.
 public struct TrainingResult: Sendable {
     public var model: LeadModel
+    /// The holdout split of the labelled rows (indices into `LabelledData.labels.rows`).
+    public var split: Split
     /// All single-column holdout AUCs (the leaks are those ≥ the guard's threshold).
     public var singleColumnAUCs: [LeakFinding]
     /// Wall seconds per phase: `leakCheck`, `autoSelection`, `holdoutFit`, `finalFit` (encode and
@@ -70,33 +81,85 @@ public enum Trainer {
     /// Below this many conversions training warns that the model and its metrics are fragile.
     public static let comfortablePositives = 120
 
+    /// Trains a model on the labelled rows of `table`: split, leakage guard, learner choice, fit,
+    /// calibration, tiers on the holdout, refit on every labelled row.
     public static func train(table: Table, schema inferred: Schema, options: TrainingOptions, dataSHA256: String,
                              progress: @escaping (String) -> Void = { _ in }) throws -> TrainingResult {
-        var options = options  // --tune replaces the settings
-        var schema = inferred  // probable leaks are left out of it
+        var run = try TrainingRun(table: table, schema: inferred, options: options, progress: progress)
+        let split = try run.holdoutSplit()
+        let (aucs, leaks) = try run.leaveOutLeaks(split)
+        let (kind, oof) = try run.chooseLearner(split)
+        let holdout = try run.fitOnTrainingPart(kind, split: split, outOfFold: oof)
+        let final = try run.refit(kind, holdoutPredictor: holdout.predictor)
+        let labels = run.data.labels
+        let metadata = TrainingMetadata(
+            dataFile: URL(fileURLWithPath: table.source).lastPathComponent, dataSHA256: dataSHA256,
+            trainedAt: ISO8601DateFormatter().string(from: Date()), leadscoreVersion: LeadScoreVersion.current,
+            rows: labels.rows.count, conversions: labels.positives,
+            missingTarget: labels.missingTarget, undecidedTarget: labels.undecided,
+            split: split.description, holdout: holdout.report,
+            hyperparameters: run.hyperparameters(final.predictor),
+            iterations: final.predictor.iterations, leaks: leaks, leftOut: LeftOutColumn.list(schema: run.schema, leaks: leaks),
+            notices: run.notices,
+            importance: try importance(encoder: final.encoder, predictor: final.predictor, table: table,
+                                       rows: split.holdout.map { labels.rows[$0] }))
+        var model = LeadModel(schema: run.schema, target: run.data.target, encoder: final.encoder, predictor: final.predictor,
+                              tiers: holdout.tiers, training: metadata)
+        model.calibration = holdout.calibration
+        model.profile = DataProfile.build(table: table, rows: labels.rows, schema: run.schema, probabilities: holdout.probabilities)
+        return TrainingResult(model: model, split: split, singleColumnAUCs: aucs, timings: run.timings)
+    }
+}
+
+/// One training run's state as it goes through its phases (`Trainer.train`).
+struct TrainingRun {
+    var options: TrainingOptions
+    /// The inferred schema, with probable leaks left out as they are found.
+    var schema: Schema
+    let data: LabelledData
+    var notices: [String] = []
+    var timings: [String: Double] = [:]
+    private var clock = Date()
+    let progress: (String) -> Void
+    /// Set by --tune.
+    private var tuning: TuningReport? = nil
+
+    var table: Table { data.table }
+    var labels: Labels { data.labels }
+
+    init(table: Table, schema: Schema, options: TrainingOptions, progress: @escaping (String) -> Void) throws {
         for name in options.allowedLeaks where table.index(of: name) == nil { throw table.unknownColumn(name, role: "--allow-leak") }
-        guard let targetIndex = table.index(of: options.target.column) else {
-            throw table.unknownColumn(options.target.column, role: "target")
-        }
-        let spec = try options.target.resolved(values: table.columns[targetIndex], missing: schema.missingTokens, file: table.source)
-        let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
+        self.options = options
+        self.schema = schema
+        self.progress = progress
+        data = try LabelledData(table: table, schema: schema, target: options.target)
+        let labels = data.labels, column = data.target.column
         let positives = labels.positives, negatives = labels.y.count - positives
-        guard positives >= minimumPerClass, negatives >= minimumPerClass else {
-            throw DataError.tooFewRows(file: table.source, reason: "only \(positives) converted and \(negatives) not converted leads with a known outcome in '\(spec.column)'; need at least \(minimumPerClass) of each")
+        guard positives >= Trainer.minimumPerClass, negatives >= Trainer.minimumPerClass else {
+            throw DataError.tooFewRows(SourceLocation(file: table.source), reason: "only \(positives) converted and \(negatives) not converted leads with a known outcome in '\(column)'; need at least \(Trainer.minimumPerClass) of each")
         }
         guard !schema.featureColumns.isEmpty else {
-            throw DataError.tooFewRows(file: table.source, reason: "no usable feature columns (see `leadscore schema`)")
+            throw DataError.tooFewRows(SourceLocation(file: table.source), reason: "no usable feature columns (see `leadscore schema`)")
         }
         // Oddities worth reading; identifiers, dates and the target are listed elsewhere.
-        var notices = schema.columns.filter { $0.kind.isFeature || [.text, .constant, .empty].contains($0.kind) }
+        notices = schema.columns.filter { $0.kind.isFeature || [.text, .constant, .empty].contains($0.kind) }
             .compactMap { c in c.notice.map { "'\(c.name.isEmpty ? "(no name)" : c.name)': \($0)" } }
-        if positives < comfortablePositives {
-            notices.append("only \(positives) converted leads (fewer than \(comfortablePositives)): the model and its holdout numbers are fragile; read the AUC's confidence interval, and retrain as history grows")
+        if positives < Trainer.comfortablePositives {
+            notices.append("only \(positives) converted leads (fewer than \(Trainer.comfortablePositives)): the model and its holdout numbers are fragile; read the AUC's confidence interval, and retrain as history grows")
         }
-        if labels.missingTarget > 0 { notices.append("\(labels.missingTarget) rows with no value in '\(spec.column)' left out") }
-        if labels.undecided > 0 { notices.append("\(labels.undecided) rows neither positive nor negative in '\(spec.column)' (still open) left out") }
+        if labels.missingTarget > 0 { notices.append("\(labels.missingTarget) rows with no value in '\(column)' left out") }
+        if labels.undecided > 0 { notices.append("\(labels.undecided) rows neither positive nor negative in '\(column)' (still open) left out") }
+    }
 
-        // Holdout split.
+    /// Records the seconds since the last phase ended under `name`.
+    mutating func lap(_ name: String) {
+        timings[name] = Date().timeIntervalSince(clock)
+        clock = Date()
+    }
+
+    /// The most recent 20% by the time column, else a stratified random 20%; both parts must
+    /// hold both outcomes.
+    mutating func holdoutSplit() throws -> Split {
         let split: Split
         if let timeName = options.timeColumn {
             let (times, missingTimes) = try TimeColumn.read(table, column: timeName, schema: schema, rows: labels.rows)
@@ -105,164 +168,146 @@ public enum Trainer {
         } else {
             split = Split.stratified(labels: labels.y, holdoutFraction: options.holdoutFraction, seed: options.seed)
         }
-        let holdoutY = split.holdout.map { labels.y[$0] }
-        guard holdoutY.contains(1), holdoutY.contains(0), split.train.map({ labels.y[$0] }).contains(1), split.train.map({ labels.y[$0] }).contains(0) else {
-            throw DataError.tooFewRows(file: table.source, reason: "the holdout (\(split.description)) or the training part has only one outcome; use more data or a random split")
+        let holdoutY = split.holdout.map { labels.y[$0] }, trainY = split.train.map { labels.y[$0] }
+        guard holdoutY.contains(1), holdoutY.contains(0), trainY.contains(1), trainY.contains(0) else {
+            throw DataError.tooFewRows(SourceLocation(file: table.source), reason: "the holdout (\(split.description)) or the training part has only one outcome; use more data or a random split")
         }
         progress("split: \(split.train.count) training rows, \(split.holdout.count) holdout rows (\(split.description))")
+        clock = Date()
+        return split
+    }
 
-        // Leakage guard on the same split.
-        var timings: [String: Double] = [:]
-        var clock = Date()
-        func lap(_ name: String) { timings[name] = Date().timeIntervalSince(clock); clock = Date() }
+    /// Every column's single-column holdout AUC, and the probable leaks among them, which are
+    /// left out of the schema unless kept: a column that alone nearly decides the outcome was
+    /// probably filled in after it, and a model built on it scores history well and new leads
+    /// not at all.
+    mutating func leaveOutLeaks(_ split: Split) throws -> (aucs: [LeakFinding], leaks: [LeakFinding]) {
         let aucs = options.leakageGuard.singleColumnAUCs(table: table, schema: schema, tableRows: labels.rows, y: labels.y, split: split)
         let leaks = aucs.filter { $0.auc >= options.leakageGuard.threshold }
-        // A column that alone nearly decides the outcome was probably filled in after it: a
-        // model built on it scores history well and new leads not at all. Left out unless kept.
         for leak in leaks {
             let allowed = options.keepLeaks || options.allowedLeaks.contains { $0.lowercased() == leak.column.lowercased() }
             guard !allowed, let i = schema.columns.firstIndex(where: { $0.name == leak.column }) else { continue }
+            let auc = NumberFormatting.fixed(leak.auc, 3), keep = "--allow-leak \(NumberFormatting.quoted(leak.column)) or --keep-leaks"
             schema.columns[i].kind = .excluded
-            schema.columns[i].notice = "probable leak: alone it reaches holdout ROC AUC \(NumberFormatting.fixed(leak.auc, 3)); left out (keep it with --allow-leak \(NumberFormatting.quoted(leak.column)) or --keep-leaks)"
-            progress("left out '\(leak.column)': a probable leak (alone it reaches holdout ROC AUC \(NumberFormatting.fixed(leak.auc, 3))); keep it with --allow-leak \(NumberFormatting.quoted(leak.column)) or --keep-leaks")
+            schema.columns[i].notice = "probable leak: alone it reaches holdout ROC AUC \(auc); left out (keep it with \(keep))"
+            progress("left out '\(leak.column)': a probable leak (alone it reaches holdout ROC AUC \(auc)); keep it with \(keep)")
         }
         guard !schema.featureColumns.isEmpty else {
-            throw DataError.tooFewRows(file: table.source, reason: "every feature column was left out as a probable leak (\(leaks.map { "'\($0.column)'" }.joined(separator: ", "))); keep one with --allow-leak COL if it is known before the outcome")
+            throw DataError.tooFewRows(SourceLocation(file: table.source), reason: "every feature column was left out as a probable leak (\(leaks.map { "'\($0.column)'" }.joined(separator: ", "))); keep one with --allow-leak COL if it is known before the outcome")
         }
-
         lap("leakCheck")
-        // Choose the learner (auto: cross-validation on the training part), or tune it.
-        var kind = options.model
-        var oofByKind: [ModelChoice: [Double]] = [:]
-        var tuning: TuningReport? = nil
+        return (aucs, leaks)
+    }
+
+    /// The learner to fit: the one asked for, the better of both by cross-validation on the
+    /// training part (`auto`), or the winner of `--tune` (whose settings replace the options).
+    /// Returns it with the out-of-fold probabilities computed on the way, for calibration.
+    mutating func chooseLearner(_ split: Split) throws -> (ModelChoice, [Double]?) {
+        let trainRows = split.train.map { labels.rows[$0] }, trainY = split.train.map { labels.y[$0] }
         if options.tuneBudget != nil || options.tuneTrials != nil {
             let kinds: [ModelChoice] = options.model == .auto ? [.logistic, .gbdt] : [options.model]
-            let (winner, tuned, oof, report) = try tune(kinds: kinds, table: table, rows: split.train.map { labels.rows[$0] },
-                                                        y: split.train.map { labels.y[$0] }, schema: schema, options: options,
-                                                        budget: options.tuneBudget, trials: options.tuneTrials, progress: progress)
-            kind = winner
+            let (winner, tuned, oof, report) = try Trainer.tune(kinds: kinds, table: table, rows: trainRows, y: trainY, schema: schema,
+                                                                options: options, budget: options.tuneBudget, trials: options.tuneTrials,
+                                                                progress: progress)
             options = tuned
             options.model = winner
-            oofByKind[winner] = oof
             tuning = report
             notices.append("--tune tried \(report.evaluated) settings in \(Int(report.seconds.rounded())) s; best out-of-fold log loss \(NumberFormatting.fixed(report.bestLogLoss, 4))"
                 + (report.defaultLogLoss.map { " (defaults: \(NumberFormatting.fixed($0, 4)))" } ?? "") + " with "
                 + report.best.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
             lap("tuning")
-        } else if kind == .auto {
-            let trainY = split.train.map { labels.y[$0] }
-            let trainRows = split.train.map { labels.rows[$0] }
-            var losses: [ModelChoice: Double] = [:]
-            for candidate in [ModelChoice.logistic, .gbdt] {
-                let p = try outOfFoldProbabilities(kind: candidate, table: table, rows: trainRows, y: trainY,
-                                                   schema: schema, options: options, progress: progress)
-                oofByKind[candidate] = p
-                losses[candidate] = Metrics.logLoss(p, trainY)
-                progress("auto: \(candidate.rawValue) out-of-fold log loss \(NumberFormatting.fixed(losses[candidate]!, 4))")
-            }
-            kind = losses[.gbdt]! < losses[.logistic]! ? .gbdt : .logistic
-            notices.append("--model auto chose \(kind == .gbdt ? "boosted trees" : "logistic regression"): \(options.folds)-fold out-of-fold log loss \(NumberFormatting.fixed(losses[.logistic]!, 4)) (logistic) vs \(NumberFormatting.fixed(losses[.gbdt]!, 4)) (trees) on the training part")
+            return (winner, oof)
         }
+        guard options.model == .auto else { return (options.model, nil) }
+        var candidates: [(kind: ModelChoice, oof: [Double], loss: Double)] = []
+        for kind in [ModelChoice.logistic, .gbdt] {
+            let p = try Trainer.outOfFoldProbabilities(kind: kind, table: table, rows: trainRows, y: trainY, schema: schema,
+                                                       options: options, progress: progress)
+            candidates.append((kind, p, Metrics.logLoss(p, trainY)))
+            progress("auto: \(kind.rawValue) out-of-fold log loss \(NumberFormatting.fixed(Metrics.logLoss(p, trainY), 4))")
+        }
+        let best = candidates[1].loss < candidates[0].loss ? candidates[1] : candidates[0]
+        notices.append("--model auto chose \(best.kind.description): \(options.folds)-fold out-of-fold log loss \(NumberFormatting.fixed(candidates[0].loss, 4)) (logistic) vs \(NumberFormatting.fixed(candidates[1].loss, 4)) (trees) on the training part")
+        lap("autoSelection")
+        return (best.kind, best.oof)
+    }
 
-        if options.model == .auto { lap("autoSelection") }
-        // Fit on the training part, measure on the holdout.
-        let trainRows = split.train.map { labels.rows[$0] }
-        let holdoutRows = split.holdout.map { labels.rows[$0] }
-        progress("fitting \(kind == .gbdt ? "boosted trees" : "logistic regression") on \(trainRows.count) leads")
-        let (encoder, holdoutPredictor, _) = try fit(kind: kind, table: table, rows: trainRows, y: split.train.map { labels.y[$0] },
-                                                  schema: schema, options: options, fixedTrees: nil, progress: progress)
+    /// What fitting on the training part gives: the learner, its calibration, the calibrated
+    /// holdout probabilities, the tiers chosen on them and the holdout report.
+    struct HoldoutFit {
+        var predictor: Predictor
+        var calibration: Calibration?
+        var probabilities: [Double]
+        var tiers: TierThresholds
+        var report: EvaluationReport
+    }
+
+    /// Fits `kind` on the training part, calibrates it on out-of-fold predictions (those of
+    /// `auto` when it ran, so the holdout judges it fairly), and measures it on the holdout.
+    mutating func fitOnTrainingPart(_ kind: ModelChoice, split: Split, outOfFold: [Double]?) throws -> HoldoutFit {
+        let trainRows = split.train.map { labels.rows[$0] }, trainY = split.train.map { labels.y[$0] }
+        let holdoutRows = split.holdout.map { labels.rows[$0] }, holdoutY = split.holdout.map { labels.y[$0] }
+        progress("fitting \(kind.description) on \(trainRows.count) leads")
+        let (encoder, predictor, _) = try Trainer.fit(kind: kind, table: table, rows: trainRows, y: trainY, schema: schema,
+                                                      options: options, fixedTrees: nil, progress: progress)
         // Unreadable values are reported once, from the final encoding of every row.
-        var holdoutIssues = EncodingIssues()
-        let xHoldout = try encoder.encode(table: table, rows: holdoutRows, issues: &holdoutIssues)
-        let rawHoldoutP = holdoutPredictor.classifier.probabilities(xHoldout)
-        // Calibration on out-of-fold predictions of the training part (those of --model auto
-        // when it ran), so the holdout judges it fairly.
+        var ignored = EncodingIssues()
+        let rawP = predictor.classifier.uncalibratedProbabilities(try encoder.encode(table: table, rows: holdoutRows, issues: &ignored))
         var calibration: Calibration? = nil
-        let trainY = split.train.map { labels.y[$0] }
         let calibrationRowLimit = 200_000
-        if options.calibration == .auto && oofByKind[kind] == nil && trainRows.count > calibrationRowLimit {
+        if options.calibration == .auto && outOfFold == nil && trainRows.count > calibrationRowLimit {
             notices.append("calibration not fitted: \(trainRows.count) training rows would need \(options.folds) extra fits; log-loss models are close to calibrated at this size (see the reliability table; force it with --calibration platt or isotonic)")
         } else if options.calibration != .none {
-            let oof = try oofByKind[kind] ?? outOfFoldProbabilities(kind: kind, table: table, rows: trainRows, y: trainY,
-                                                                    schema: schema, options: options, progress: progress)
+            let oof = try outOfFold ?? Trainer.outOfFoldProbabilities(kind: kind, table: table, rows: trainRows, y: trainY,
+                                                                      schema: schema, options: options, progress: progress)
             switch options.calibration {
             case .platt: calibration = Calibration.fitPlatt(oof, trainY)
             case .isotonic: calibration = Calibration.fitIsotonic(oof, trainY)
             default:
                 let (chosen, losses) = Calibration.choose(probabilities: oof, labels: trainY, seed: options.seed)
                 calibration = chosen
-                notices.append("calibration: \(chosen?.name ?? "none needed") (cross-fitted log loss on out-of-fold predictions: none \(NumberFormatting.fixed(losses["none"]!, 4)), Platt \(NumberFormatting.fixed(losses["platt"]!, 4)), isotonic \(NumberFormatting.fixed(losses["isotonic"]!, 4)))")
+                let loss = { (name: String) in NumberFormatting.fixed(losses[name] ?? .nan, 4) }
+                notices.append("calibration: \(chosen?.name ?? "none needed") (cross-fitted log loss on out-of-fold predictions: none \(loss("none")), Platt \(loss("platt")), isotonic \(loss("isotonic")))")
             }
         }
-        let holdoutP = calibration.map { c in rawHoldoutP.map(c.apply) } ?? rawHoldoutP
-        let tiers = options.explicitTiers ?? options.tierPolicy.thresholds(probabilities: holdoutP, labels: holdoutY)
-        let report = EvaluationReport(probabilities: holdoutP, labels: holdoutY, thresholds: tiers)
+        let p = calibration.map { c in rawP.map(c.apply) } ?? rawP
+        let tiers = options.explicitTiers ?? options.tierPolicy.thresholds(probabilities: p, labels: holdoutY)
+        let report = EvaluationReport(probabilities: p, labels: holdoutY, thresholds: tiers)
         progress("holdout ROC AUC \(NumberFormatting.fixed(report.auc, 4)), log loss \(NumberFormatting.fixed(report.logLoss, 4))")
-
-        // Refit on every labelled row for the model that will score new leads (trees: as many as
-        // early stopping kept).
         lap("holdoutFit")
+        return HoldoutFit(predictor: predictor, calibration: calibration, probabilities: p, tiers: tiers, report: report)
+    }
+
+    /// The model that scores new leads: refitted on every labelled row (trees: as many as early
+    /// stopping kept on the training part).
+    mutating func refit(_ kind: ModelChoice, holdoutPredictor: Predictor) throws -> (encoder: FeatureEncoder, predictor: Predictor) {
         progress("refitting on all \(labels.rows.count) labelled leads")
         var fixedTrees: Int? = nil
         if case let .gbdt(m) = holdoutPredictor { fixedTrees = max(1, m.trees.count) }
-        let (finalEncoder, finalPredictor, finalIssues) = try fit(kind: kind, table: table, rows: labels.rows, y: labels.y, schema: schema,
-                                                     options: options, fixedTrees: fixedTrees, progress: progress)
+        let (encoder, predictor, issues) = try Trainer.fit(kind: kind, table: table, rows: labels.rows, y: labels.y, schema: schema,
+                                                           options: options, fixedTrees: fixedTrees, progress: progress)
         lap("finalFit")
-        var hyperparameters: [String: String] = ["minCategoryCount": "\(options.minCategoryCount)"]
-        if let tuning {
-            hyperparameters["tuned"] = "\(tuning.evaluated) settings tried in \(Int(tuning.seconds.rounded())) s, seed \(options.seed)"
-        }
-        var iterations = 0
-        switch finalPredictor {
-        case let .logistic(finalModel):
-            iterations = finalModel.iterations
-            if !finalModel.converged {
-                notices.append("logistic regression stopped after \(finalModel.iterations) iterations without meeting the tolerance (gradient norm \(finalModel.gradientNorm))")
+        if case let .logistic(m) = predictor {
+            if !m.converged {
+                notices.append("logistic regression stopped after \(m.iterations) iterations without meeting the tolerance (gradient norm \(m.gradientNorm))")
             }
-            if finalModel.usedFallbackSolver {
+            if m.usedFallbackSolver {
                 notices.append("the Newton system was not positive definite at some step; the SVD fallback solver was used")
             }
-            var weight = "none"
-            switch options.logistic.classWeight {
-            case .none: break
-            case .balanced: weight = "balanced"
-            case let .custom(p, n): weight = "positive=\(p),negative=\(n)"
-            }
-            hyperparameters["l2"] = "\(options.logistic.l2)"
-            hyperparameters["classWeight"] = weight
-            hyperparameters["tolerance"] = "\(options.logistic.tolerance)"
-        case let .gbdt(m):
-            iterations = m.trees.count
-            let b = options.boosting
-            hyperparameters["trees"] = "\(m.trees.count)"
-            hyperparameters["maxTrees"] = "\(b.trees)"
-            hyperparameters["learningRate"] = "\(b.learningRate)"
-            hyperparameters["leaves"] = "\(b.tree.leaves)"
-            hyperparameters["maxDepth"] = "\(b.tree.maxDepth)"
-            hyperparameters["minLeaf"] = "\(b.tree.minLeaf)"
-            hyperparameters["l2"] = "\(b.tree.l2)"
-            hyperparameters["rowSample"] = "\(b.rowSample)"
-            hyperparameters["columnSample"] = "\(b.columnSample)"
-            hyperparameters["earlyStopping"] = "\(b.earlyStopping)"
-            hyperparameters["seed"] = "\(b.seed)"
         }
-        notices += finalIssues.messages(file: table.source)
+        notices += issues.messages(file: table.source)
+        return (encoder, predictor)
+    }
 
-        let formatter = ISO8601DateFormatter()
-        let metadata = TrainingMetadata(
-            dataFile: URL(fileURLWithPath: table.source).lastPathComponent, dataSHA256: dataSHA256,
-            trainedAt: formatter.string(from: Date()), leadscoreVersion: LeadScoreVersion.current,
-            rows: labels.rows.count, conversions: positives,
-            missingTarget: labels.missingTarget, undecidedTarget: labels.undecided,
-            split: split.description, holdout: report,
-            hyperparameters: hyperparameters,
-            iterations: iterations, leaks: leaks, leftOut: LeftOutColumn.list(schema: schema, leaks: leaks), notices: notices,
-            importance: try importance(encoder: finalEncoder, predictor: finalPredictor, table: table, rows: holdoutRows))
-        var model = LeadModel(schema: schema, target: spec, encoder: finalEncoder, predictor: finalPredictor,
-                              tiers: tiers, training: metadata)
-        model.calibration = calibration
-        model.profile = DataProfile.build(table: table, rows: labels.rows, schema: schema, probabilities: holdoutP)
-        return TrainingResult(model: model, singleColumnAUCs: aucs, timings: timings)
+    /// The settings the final model was fitted with.
+    func hyperparameters(_ predictor: Predictor) -> Hyperparameters {
+        var h = Hyperparameters(minCategoryCount: options.minCategoryCount)
+        if let tuning { h.tuned = "\(tuning.evaluated) settings tried in \(Int(tuning.seconds.rounded())) s, seed \(options.seed)" }
+        switch predictor {
+        case .logistic: h.logistic = options.logistic
+        case let .gbdt(m): h.boosting = options.boosting; h.keptTrees = m.trees.count
+        }
+        return h
     }
 }
 
@@ -349,7 +394,7 @@ extension Trainer {
             let (encoder, predictor, _) = try fit(kind: kind, table: table, rows: fitIdx.map { rows[$0] }, y: fitIdx.map { y[$0] },
                                                schema: schema, options: options, fixedTrees: nil, progress: { _ in })
             var issues = EncodingIssues()
-            let p = predictor.classifier.probabilities(try encoder.encode(table: table, rows: testIdx.map { rows[$0] }, issues: &issues))
+            let p = predictor.classifier.uncalibratedProbabilities(try encoder.encode(table: table, rows: testIdx.map { rows[$0] }, issues: &issues))
             for (i, t) in testIdx.enumerated() { oof[t] = p[i] }
         }
         return oof

@@ -2,30 +2,6 @@ import Dispatch
 import Foundation
 import LinearAlgebra
 
-/// The binary log loss as boosting sees it: per-row gradient and hessian of
-/// `ℓ(y, z) = log(1 + eᶻ) − y z` with respect to the margin z, its best constant, and its link.
-public enum LogLoss {
-    /// `∂ℓ/∂z = p − y`, `∂²ℓ/∂z² = p (1 − p)` with `p = σ(z)`; the hessian is floored at 1e-16
-    /// so a leaf of confident rows cannot divide by zero.
-    @inline(__always)
-    public static func gradient(margin z: Double, label y: Double) -> (g: Double, h: Double) {
-        let p = sigmoid(z)
-        return (p - y, max(p * (1 - p), 1e-16))
-    }
-
-    public static func loss(margin z: Double, label y: Double) -> Double {
-        (z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - y * z
-    }
-
-    /// The constant margin minimising the loss: the log-odds of the base rate.
-    public static func baseline(_ y: [Double], weights: [Double]? = nil) -> Double {
-        var pos = 0.0, total = 0.0
-        for i in 0..<y.count { let w = weights?[i] ?? 1; pos += w * y[i]; total += w }
-        let p = min(max(pos / max(total, 1e-300), 1e-12), 1 - 1e-12)
-        return log(p / (1 - p))
-    }
-}
-
 /// Histogram gradient boosting for binary log loss (the settings; `fit` returns the model).
 public struct GradientBoosting: Codable, Equatable, Sendable {
     /// Maximum number of trees [num_iterations]. With early stopping this is a ceiling.
@@ -66,7 +42,8 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
         guard y.count == n else { throw LinearAlgebraError.dimensionMismatch("\(n) rows and \(y.count) labels") }
         let mapper = BinMapper.fit(x, categoryCounts: categoryCounts, seed: seed)
         let validationBins = validation.map { mapper.binRows($0.x) }
-        let base = LogLoss.baseline(y)
+        let loss = LogLoss()
+        let base = loss.baseline(y)
         let frame = TrainingFrame(bins: mapper.binRows(x), featureCount: nf, y: y, baseScore: base)
         if quantizes(rows: n) { frame.enableQuantization() }
         var validScores = [Double](repeating: base, count: validation?.x.rows ?? 0)
@@ -75,9 +52,9 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
         var history: [Double] = []
         var bestLoss = Double.infinity, bestIteration = 0
         let allFeatures = Array(0..<nf)
-        let learner = TreeLearner(settings: tree, mapper: mapper, featureCount: nf, threads: threads)
+        let learner = TreeGrower(settings: tree, mapper: mapper, featureCount: nf, threads: threads)
         for t in 0..<self.trees {
-            frame.updateGradients(threads: threads, seed: seed &+ UInt64(t) &* 0x1_0000_0001)
+            frame.updateGradients(loss, threads: threads, seed: seed &+ UInt64(t) &* 0x1_0000_0001)
             // Row sampling: move the drawn rows to the front; the tree grows on them only.
             var count = n
             if rowSample < 1 {
@@ -104,7 +81,7 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
                 vb.withUnsafeBufferPointer { vp in
                     for i in 0..<validation.x.rows {
                         validScores[i] += newTree.predict(bins: vp.baseAddress! + i * nf, mapper: mapper)
-                        total += LogLoss.loss(margin: validScores[i], label: validation.y[i])
+                        total += loss.loss(margin: validScores[i], label: validation.y[i])
                     }
                 }
                 let loss = total / Double(max(1, validation.x.rows))

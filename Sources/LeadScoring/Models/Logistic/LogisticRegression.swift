@@ -29,7 +29,7 @@ public enum ClassWeight: Codable, Equatable, Sendable {
 /// Hessian is not numerically positive definite (λ = 0 with separable or collinear data), the step
 /// falls back to an SVD least-squares solve (`dgelsd`), and a backtracking line search keeps
 /// every step a descent step.
-public struct LogisticRegression: Sendable {
+public struct LogisticRegression: Codable, Equatable, Sendable {
     /// λ: strength of the L2 penalty on the coefficients (not the intercept). 1.0 matches
     /// scikit-learn's default and is a sensible prior for standardised features.
     public var l2: Double
@@ -169,8 +169,7 @@ public struct LogisticRegression: Sendable {
         for i in 0..<eta.count {
             let z = eta[i]
             // log(1 + e^z) computed without overflow.
-            let softplus = z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))
-            f += s[i] * (softplus - y[i] * z)
+            f += s[i] * (softplus(z) - y[i] * z)
         }
         var penalty = 0.0
         for j in 1..<beta.count { penalty += beta[j] * beta[j] }

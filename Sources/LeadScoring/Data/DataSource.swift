@@ -16,6 +16,10 @@ public struct DataSource: Sendable {
         self.delimiter = delimiter
     }
 
+    public init(path: String, delimiter: Delimiter?) {
+        self.init(path: path, delimiter: delimiter?.byte)
+    }
+
     /// Reads the whole file and infers its schema. `target` is kept out of the features.
     /// With `hashing`, `table.sha256` fingerprints the file (for model metadata) in the same read.
     public func load(target: String? = nil, hashing: Bool = false, progress: ((Int) -> Void)? = nil) throws -> (Table, Schema) {
@@ -25,16 +29,5 @@ public struct DataSource: Sendable {
         if let missingTokens { overrides.missingTokens = missingTokens }
         let schema = try SchemaInference().infer(table, overrides: overrides, drop: drop, target: target)
         return (table, schema)
-    }
-
-    /// Parses a delimiter option: `,` `;` `tab` (or `\t`), `|`.
-    public static func parseDelimiter(_ text: String) throws -> UInt8 {
-        switch text.lowercased() {
-        case "tab", "\\t", "\t": return 0x09
-        case ",", "comma": return UInt8(ascii: ",")
-        case ";", "semicolon": return UInt8(ascii: ";")
-        case "|", "pipe": return UInt8(ascii: "|")
-        default: throw UsageError("--delimiter: '\(text)' is not one of , ; tab |")
-        }
     }
 }

@@ -49,7 +49,7 @@ final class GoldenTests: XCTestCase {
         let m = try LogisticRegression(l2: 0, maxIterations: 30).fit(x, [0, 0, 1, 1])
         XCTAssertTrue(m.coefficients.allSatisfy(\.isFinite))
         XCTAssertTrue(m.intercept.isFinite)
-        let p = m.probabilities(x)
+        let p = m.uncalibratedProbabilities(x)
         XCTAssertLessThan(p[0], 0.01)
         XCTAssertGreaterThan(p[3], 0.99)
     }
@@ -102,18 +102,5 @@ final class GoldenTests: XCTestCase {
         // Top 3 takes the whole tie: 2 conversions; top 5 cuts the 0.6 group (1 of 3 converted) with 1 place.
         XCTAssertEqual(Metrics.expectedHits(Self.scores, Self.labels, top: 3), 2, accuracy: 1e-12)
         XCTAssertEqual(Metrics.expectedHits(Self.scores, Self.labels, top: 5), 3 + 1.0 / 3, accuracy: 1e-12)
-    }
-}
-
-final class NumberFormattingTests: XCTestCase {
-    func testFixed() {
-        XCTAssertEqual(NumberFormatting.fixed(0.1391044, 6), "0.139104")
-        XCTAssertEqual(NumberFormatting.fixed(1, 2), "1.00")
-        XCTAssertEqual(NumberFormatting.fixed(-0.456, 2, plusSign: true), "-0.46")
-        XCTAssertEqual(NumberFormatting.fixed(0.456, 2, plusSign: true), "+0.46")
-        XCTAssertEqual(NumberFormatting.fixed(-0.0001, 2), "0.00")
-        XCTAssertEqual(NumberFormatting.fixed(12.05, 1), "12.1")
-        XCTAssertEqual(NumberFormatting.fixed(0.000001, 6), "0.000001")
-        XCTAssertEqual(NumberFormatting.fixed(.nan, 2), "nan")
     }
 }

@@ -34,7 +34,7 @@ final class CSVReaderTests: XCTestCase {
     func testRaggedRowIsAnErrorNamingItsLine() {
         let path = writeTemp("a,b,c\n1,2,3\n4,5\n")
         XCTAssertThrowsError(try readAll(path)) { error in
-            XCTAssertEqual(error as? DataError, .raggedRow(file: path, line: 3, expected: 3, found: 2))
+            XCTAssertEqual(error as? DataError, .raggedRow(SourceLocation(file: path, line: 3), expected: 3, found: 2))
             XCTAssertTrue((error as? DataError)?.errorDescription?.contains(":3:") == true)
         }
     }
@@ -42,7 +42,7 @@ final class CSVReaderTests: XCTestCase {
     func testUnterminatedQuoteNamesTheLineItStarts() {
         let path = writeTemp("a,b\n1,2\n3,\"never closed\n4,5\n")
         XCTAssertThrowsError(try readAll(path)) { error in
-            XCTAssertEqual(error as? DataError, .unterminatedQuote(file: path, line: 3))
+            XCTAssertEqual(error as? DataError, .unterminatedQuote(SourceLocation(file: path, line: 3)))
         }
     }
 
@@ -68,9 +68,9 @@ final class CSVReaderTests: XCTestCase {
 
     func testEmptyFileAndMissingFileAreClearErrors() {
         let empty = writeTemp("")
-        XCTAssertThrowsError(try readAll(empty)) { XCTAssertEqual($0 as? DataError, .emptyFile(file: empty)) }
+        XCTAssertThrowsError(try readAll(empty)) { XCTAssertEqual($0 as? DataError, .emptyFile(SourceLocation(file: empty))) }
         XCTAssertThrowsError(try readAll("/nonexistent/x.csv")) { error in
-            guard case .cannotOpen(let file, _)? = error as? DataError else { return XCTFail("\(error)") }
+            guard case .unreadable(let file, _)? = error as? FileError else { return XCTFail("\(error)") }
             XCTAssertEqual(file, "/nonexistent/x.csv")
         }
     }
@@ -117,7 +117,7 @@ final class CSVReaderTests: XCTestCase {
         var other = RecordBatch(width: 2)
         XCTAssertTrue(try ragged.next(appendingTo: &other))
         XCTAssertThrowsError(try ragged.next(appendingTo: &other)) { error in
-            XCTAssertEqual(error as? DataError, .raggedRow(file: ragged.path, line: 3, expected: 2, found: 1))
+            XCTAssertEqual(error as? DataError, .raggedRow(SourceLocation(file: ragged.path, line: 3), expected: 2, found: 1))
         }
     }
 }

@@ -56,9 +56,9 @@ final class ReportTests: XCTestCase {
         options.boosting.trees = 60
         let model = try Trainer.train(table: table, schema: schema, options: options, dataSHA256: "x").model
         let labels = try Labels(table: table, spec: model.target, missing: schema.missingTokens)
-        let rules = try RuleSet.load(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("datasets/rules-example.yaml").path)
-        let report = try HTMLReport.build(model: model, modelPath: "m.json", table: table, schema: schema, labels: labels,
+        let rules = try RuleSet.load(path: repositoryRoot.appendingPathComponent("datasets/rules-example.yaml").path)
+        let report = try HTMLReport.build(model: model, modelPath: "m.json",
+                                          data: try LabelledData(table: table, schema: schema, target: model.target),
                                           rules: rules, events: nil, asOf: DateParser.parse("2026-11-01")!)
         let html = report.html()
         // The headline numbers are evaluate's.

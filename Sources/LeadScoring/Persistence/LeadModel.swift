@@ -1,98 +1,5 @@
 import Foundation
 
-/// The kinds of model a model file can hold. Adding one = a case here, a case in `Predictor`,
-/// and its fitted type conforming to `Classifier`.
-public enum ModelKind: String, Codable, Sendable {
-    case logistic
-    case gbdt
-
-    /// How people call it: "logistic regression", "boosted trees".
-    public var description: String { self == .logistic ? "logistic regression" : "boosted trees" }
-}
-
-/// The fitted learner inside a model file.
-public enum Predictor: Sendable, Equatable {
-    case logistic(LogisticModel)
-    case gbdt(BoostedTrees)
-
-    public var kind: ModelKind {
-        switch self {
-        case .logistic: return .logistic
-        case .gbdt: return .gbdt
-        }
-    }
-
-    public var classifier: any Classifier {
-        switch self {
-        case let .logistic(m): return m
-        case let .gbdt(m): return m
-        }
-    }
-}
-
-/// A single-column signal that alone separates the outcome almost perfectly: probably filled
-/// in after the outcome was known.
-public struct LeakFinding: Codable, Equatable, Sendable {
-    public var column: String
-    /// Holdout ROC AUC of this column alone (target-rate encoded on the training part).
-    public var auc: Double
-}
-
-/// A column of the training file the model does not use, and why.
-public struct LeftOutColumn: Codable, Equatable, Sendable {
-    public var column: String
-    /// The column's kind (`excluded`, `identifier`, `date`, `text`, …).
-    public var kind: ColumnKind
-    public var reason: String
-    /// For a probable leak: its single-column holdout ROC AUC.
-    public var leakAUC: Double?
-
-    /// The schema's non-feature columns (the target aside), leaks with their AUC.
-    static func list(schema: Schema, leaks: [LeakFinding]) -> [LeftOutColumn] {
-        schema.columns.filter { !$0.kind.isFeature && $0.notice != "the target" }.map { c in
-            LeftOutColumn(column: c.name, kind: c.kind, reason: c.notice ?? c.kind.rawValue,
-                          leakAUC: c.kind == .excluded ? leaks.first { $0.column == c.name }?.auc : nil)
-        }
-    }
-}
-
-/// How much one input column matters to the model.
-public struct FeatureImportance: Codable, Equatable, Sendable {
-    public var feature: String
-    /// Mean |contribution| to the log-odds over holdout leads (SHAP for trees, βⱼ(xⱼ − x̄ⱼ) for
-    /// logistic regression, summed over a column's encoded features).
-    public var meanAbsContribution: Double
-    /// Trees only: total loss reduction of the splits on this column.
-    public var gain: Double?
-}
-
-/// What the model was trained on and how well it did.
-public struct TrainingMetadata: Codable, Equatable, Sendable {
-    public var dataFile: String
-    public var dataSHA256: String
-    public var trainedAt: String
-    public var leadscoreVersion: String
-    /// Rows with a decided outcome used for the final fit, and their conversions.
-    public var rows: Int
-    public var conversions: Int
-    /// Rows left out: target missing / neither positive nor negative.
-    public var missingTarget: Int
-    public var undecidedTarget: Int
-    /// How the holdout was drawn ("stratified random 20%, seed 42" or "most recent 20% by …").
-    public var split: String
-    public var holdout: EvaluationReport
-    public var hyperparameters: [String: String]
-    public var iterations: Int
-    /// Every column flagged as a probable leak (left out unless kept by `--allow-leak` or
-    /// `--keep-leaks`: see `leftOut`).
-    public var leaks: [LeakFinding]
-    /// Columns of the training file that are not model inputs, and why (nil before format 4).
-    public var leftOut: [LeftOutColumn]?
-    public var notices: [String]
-    /// Columns by importance, strongest first.
-    public var importance: [FeatureImportance]?
-}
-
 /// A self-describing, versioned model file: everything needed to score a raw CSV row.
 public struct LeadModel: Codable, Sendable, Equatable {
     /// Bumped when the file layout changes; readers refuse newer versions and read older ones.
@@ -100,7 +7,8 @@ public struct LeadModel: Codable, Sendable, Equatable {
     /// 3: a probability calibration and the training data's profile (for drift).
     /// 4: each numeric column's number format (decimal comma, currency, percent…) and the
     /// columns left out with their reasons (probable leaks among them).
-    public static let currentFormatVersion = 4
+    /// 5: hyperparameters typed (the learner's settings) instead of a map of strings.
+    public static let currentFormatVersion = 5
 
     public var formatVersion: Int
     public var schema: Schema
@@ -179,41 +87,39 @@ public struct LeadModel: Codable, Sendable, Equatable {
 
     /// Writes the model as pretty-printed JSON, atomically.
     public func save(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try AtomicFile.write(try encoder.encode(self), to: path)
+        try AtomicFile.write(try JSONCoding.encoder().encode(self), to: path)
     }
 
     /// Reads a model file; a newer format version or a corrupt file is a `DataError` naming it.
     public static func load(from path: String) throws -> LeadModel {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw DataError.cannotOpen(file: path, reason: "no such model file")
+            throw FileError.unreadable(path: path, reason: "no such model file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError.cannotOpen(file: path, reason: "cannot read it")
+            throw FileError.unreadable(path: path, reason: "cannot read it")
         }
         return try decode(data, file: path)
     }
 
     /// Reads and validates a model file's bytes; `path` names it in messages.
     public static func decode(_ data: Data, file path: String) throws -> LeadModel {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONCoding.decoder()
         do {
             let model = try decoder.decode(LeadModel.self, from: data)
             try model.validate()
             return model
         } catch let e as ModelDefect {
-            throw DataError.badModel(file: path, reason: e.problem)
+            throw ModelFileError.invalid(SourceLocation(file: path), reason: e.problem)
         } catch let e as VersionTooNew {
-            throw DataError.unsupportedModelVersion(file: path, found: e.found, supported: currentFormatVersion)
+            throw ModelFileError.newerVersion(file: path, found: e.found, supported: currentFormatVersion)
         } catch let DecodingError.dataCorrupted(context) {
-            throw DataError.badModel(file: path, reason: describe(context))
+            throw ModelFileError.invalid(SourceLocation(file: path), reason: describe(context))
         } catch let DecodingError.keyNotFound(key, context) {
-            throw DataError.badModel(file: path, reason: "missing '\(key.stringValue)' at \(codingPath(context))")
+            throw ModelFileError.invalid(SourceLocation(file: path), reason: "missing '\(key.stringValue)' at \(codingPath(context))")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw DataError.badModel(file: path, reason: describe(context))
+            throw ModelFileError.invalid(SourceLocation(file: path), reason: describe(context))
+        } catch {
+            throw ModelFileError.invalid(SourceLocation(file: path), reason: error.localizedDescription)
         }
     }
 

@@ -35,14 +35,14 @@ final class BoostingTests: XCTestCase {
         let h = 1e-5
         for z in [-4.0, -0.7, 0, 0.3, 2.5] {
             for y in [0.0, 1.0] {
-                let (g, hess) = LogLoss.gradient(margin: z, label: y)
-                let dl = (LogLoss.loss(margin: z + h, label: y) - LogLoss.loss(margin: z - h, label: y)) / (2 * h)
+                let (g, hess) = LogLoss().gradient(margin: z, label: y)
+                let dl = (LogLoss().loss(margin: z + h, label: y) - LogLoss().loss(margin: z - h, label: y)) / (2 * h)
                 XCTAssertEqual(g, dl, accuracy: 1e-8)
-                let (gp, _) = LogLoss.gradient(margin: z + h, label: y), (gm, _) = LogLoss.gradient(margin: z - h, label: y)
+                let (gp, _) = LogLoss().gradient(margin: z + h, label: y), (gm, _) = LogLoss().gradient(margin: z - h, label: y)
                 XCTAssertEqual(hess, (gp - gm) / (2 * h), accuracy: 1e-8)
             }
         }
-        XCTAssertEqual(LogLoss.baseline([1, 0, 0, 0]), log(0.25 / 0.75), accuracy: 1e-12)
+        XCTAssertEqual(LogLoss().baseline([1, 0, 0, 0]), log(0.25 / 0.75), accuracy: 1e-12)
     }
 
     // MARK: - binning

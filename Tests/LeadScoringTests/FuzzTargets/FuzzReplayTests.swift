@@ -5,8 +5,7 @@ import XCTest
 /// inputs that reached new code, and every input that ever crashed a harness) through the same
 /// harnesses `scripts/fuzz.sh` fuzzes, so a fixed crash stays fixed without a fuzzer in CI.
 final class FuzzReplayTests: XCTestCase {
-    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("FuzzCorpus")
+    static let corpus = repositoryRoot.appendingPathComponent("Tests").appendingPathComponent("FuzzCorpus")
 
     func testEveryHarnessHasASeedCorpus() throws {
         for name in FuzzTargets.all.keys {

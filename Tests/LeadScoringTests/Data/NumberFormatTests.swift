@@ -172,7 +172,7 @@ final class NumberFormatTests: XCTestCase {
         let bad = writeTemp("columns:\n  Income: {kind: numeric, decimal: \";\"}\n", name: "bad.yaml")
         XCTAssertThrowsError(try SchemaOverrides.load(path: bad)) { error in
             let text = error.localizedDescription
-            XCTAssertTrue(text.contains("decimal must be") && text.contains("line 2"), text)
+            XCTAssertTrue(text.contains("decimal must be") && text.contains("bad.yaml:2:"), text)
         }
     }
 }

@@ -1,0 +1,25 @@
+import XCTest
+import LinearAlgebra
+@testable import LeadScoring
+
+/// Fingerprints and atomic writes.
+final class FileTests: XCTestCase {
+    func testSHA256KnownVectors() {
+        var h = SHA256()
+        h.update(Array("abc".utf8))
+        XCTAssertEqual(h.finalize(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        var long = SHA256()
+        long.update(Array(String(repeating: "a", count: 1000).utf8))
+        XCTAssertEqual(long.finalize(), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    func testAtomicFileLeavesTheOldFileOnAbort() throws {
+        let path = writeTemp("old contents")
+        let file = try AtomicFile(path: path)
+        try file.write("new")
+        file.abort()
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old contents")
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).count, 1)
+    }
+}
