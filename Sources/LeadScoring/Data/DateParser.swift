@@ -18,7 +18,15 @@ public enum DateParser {
     /// Seconds since the epoch, or nil when `raw` is not a date.
     public static func parse(_ raw: String, dayFirst: Bool = false) -> Double? {
         let s = raw.trimmingCharacters(in: .whitespaces)
-        guard s.utf8.count >= 6, s.utf8.count <= 40 else { return nil }
+        guard s.utf8.count >= 6, s.utf8.count <= 40, let (tokens, zone) = tokenize(s),
+              let (year, month, day) = date(tokens, dayFirst: dayFirst),
+              let (seconds, timeZone) = time(tokens.dropFirst(3), zone: zone) else { return nil }
+        return Double(daysFromCivil(year, month, day) * 86400) + seconds - Double(timeZone ?? 0)
+    }
+
+    /// The value as numbers, words and fractions of a second, and a time-zone offset in seconds
+    /// when one is written; nil when it cannot be a date.
+    static func tokenize(_ s: String) -> ([Token], Int?)? {
         var tokens: [Token] = []
         var seps: [Character] = []
         var tz: Int? = nil  // offset seconds
@@ -70,10 +78,12 @@ public enum DateParser {
         }
         flush()
         if tooLong { return nil }
+        return (tokens, tz)
+    }
 
+    /// (year, month, day) from the first three tokens, checked to be a real day.
+    static func date(_ tokens: [Token], dayFirst: Bool) -> (Int, Int, Int)? {
         var year = 0, month = 0, day = 0
-        var rest: ArraySlice<Token>
-        // Date part.
         switch (tokens.count >= 3 ? tokens[0] : nil, tokens.count >= 3 ? tokens[1] : nil, tokens.count >= 3 ? tokens[2] : nil) {
         case let (.number(a, da)?, .number(b, _)?, .number(c, dc)?):
             if da == 4 { year = a; month = b; day = c }
@@ -88,11 +98,15 @@ public enum DateParser {
         default:
             return nil
         }
-        rest = tokens.dropFirst(3)
         guard year >= 1900, year <= 2200, month >= 1, month <= 12, day >= 1,
               day <= daysInMonth(year, month) else { return nil }
+        return (year, month, day)
+    }
 
-        // Time part.
+    /// Seconds into the day from the tokens after the date (hours, minutes, seconds, AM/PM,
+    /// UTC), and the time zone; nil when they are not a time.
+    static func time(_ rest: ArraySlice<Token>, zone: Int?) -> (Double, Int?)? {
+        var tz = zone
         var hour = 0, minute = 0, second = 0.0
         var numbers: [Int] = []
         var pm: Bool? = nil
@@ -116,10 +130,9 @@ public enum DateParser {
             }
             guard hour < 24, minute < 60, second < 61 else { return nil }
         } else if pm != nil { return nil }
-
-        let days = daysFromCivil(year, month, day)
-        return Double(days * 86400 + hour * 3600 + minute * 60) + second - Double(tz ?? 0)
+        return (Double(hour * 3600 + minute * 60) + second, tz)
     }
+
 
     /// True when a value parses only day-first (its first part is above 12), as in `25/03/2026`.
     public static func needsDayFirst(_ raw: String) -> Bool {

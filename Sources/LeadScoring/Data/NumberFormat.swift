@@ -192,15 +192,29 @@ struct NumberScan {
 
     /// nil when `bytes` cannot be a number in any format.
     init?(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard !bytes.isEmpty, bytes.count <= NumberScan.maxLength * 2 else { return nil }
+        guard !bytes.isEmpty, bytes.count <= NumberScan.maxLength * 2, let core = stripAffixes(bytes), scanCore(bytes, core) else {
+            return nil
+        }
+    }
+
+    /// Spaces: ASCII space and tab, no-break space (C2 A0), narrow no-break space (E2 80 AF),
+    /// thin space (E2 80 89): the byte length of the one starting at `i`, or 0.
+    static func spaceLength(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, end hi: Int) -> Int {
+        if i < hi, bytes[i] == 0x20 || bytes[i] == 0x09 { return 1 }
+        if i + 1 < hi, bytes[i] == 0xC2, bytes[i + 1] == 0xA0 { return 2 }
+        if i + 2 < hi, bytes[i] == 0xE2, bytes[i + 1] == 0x80, bytes[i + 2] == 0xAF || bytes[i + 2] == 0x89 { return 3 }
+        return 0
+    }
+
+    /// Takes off what surrounds the digits — spaces, accounting parentheses, a sign, a currency
+    /// before or after, a percent sign, a trailing minus — noting each; returns where the digits
+    /// are, or nil when what surrounds them is not a number's. (Over 80 lines: its small helpers
+    /// share the two bounds it moves inwards, `lo` and `hi`.)
+    private mutating func stripAffixes(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         var lo = 0, hi = bytes.count
-        // Spaces: ASCII space and tab, no-break space (C2 A0), narrow no-break space (E2 80 AF),
-        // thin space (E2 80 89).
         func spaceLength(at i: Int, forward: Bool) -> Int {
             if forward {
-                if i < hi, bytes[i] == 0x20 || bytes[i] == 0x09 { return 1 }
-                if i + 1 < hi, bytes[i] == 0xC2, bytes[i + 1] == 0xA0 { return 2 }
-                if i + 2 < hi, bytes[i] == 0xE2, bytes[i + 1] == 0x80, bytes[i + 2] == 0xAF || bytes[i + 2] == 0x89 { return 3 }
+                return NumberScan.spaceLength(bytes, at: i, end: hi)
             } else {
                 if i > lo, bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09 { return 1 }
                 if i - 2 >= lo, bytes[i - 2] == 0xC2, bytes[i - 1] == 0xA0 { return 2 }
@@ -275,8 +289,14 @@ struct NumberScan {
         }
         // One sign at most, and none inside accounting parentheses: "(-5)" is no number.
         guard signs <= 1, !(parenthesized && signs > 0), lo < hi, hi - lo <= NumberScan.maxLength else { return nil }
+        return lo..<hi
+    }
+
+    /// Reads the digits and separators of `range` into `core`; false when something else is there.
+    private mutating func scanCore(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         // The core: digits and separators (any space counts as a space).
-        var i = lo
+        var i = range.lowerBound
+        let hi = range.upperBound
         var sawDigit = false
         while i < hi {
             let b = bytes[i]
@@ -284,13 +304,13 @@ struct NumberScan {
             if b == 0x2E || b == 0x2C || b == 0x27 { core.append(b); i += 1; continue }
             // Right single quotation mark (U+2019), used as a Swiss thousands separator.
             if i + 2 < hi, bytes[i] == 0xE2, bytes[i + 1] == 0x80, bytes[i + 2] == 0x99 { core.append(0x27); i += 3; continue }
-            let s = spaceLength(at: i, forward: true)
+            let s = NumberScan.spaceLength(bytes, at: i, end: hi)
             if s > 0 { core.append(0x20); i += s; continue }
             if (b == 0x65 || b == 0x45) && sawDigit { core.append(0x65); i += 1; continue }
             if (b == 0x2B || b == 0x2D), let last = core.last, last == 0x65 { core.append(b); i += 1; continue }
-            return nil
+            return false
         }
-        guard sawDigit else { return nil }
+        return sawDigit
     }
 
     /// Whether the core holds a separator (`.` `,` `'` or a space).

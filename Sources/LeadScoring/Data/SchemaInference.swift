@@ -83,105 +83,125 @@ public struct SchemaInference: Sendable {
     /// `semicolonFile` tips values that read either way (`1,234`) towards a decimal comma.
     public func inferColumn(name: String, values: [String], decimal: NumberFormat.DecimalMark? = nil,
                             semicolonFile: Bool = false) -> ColumnSchema {
-        var counts: [String: Int] = [:]
-        var missing = 0
-        var evidence = NumberFormat.Evidence()
-        var uncounted = 0
-        for v in values {
-            if missingTokens.isMissing(v) { missing += 1; continue }
-            let key = Values.trim(v)
-            if counts.count >= SchemaInference.numericDistinctCap, counts[key] == nil, Values.number(key) != nil {
-                // Beyond the cap plain numbers are weighed one by one instead of counted.
-                evidence.add(key)
-                uncounted += 1
-                continue
-            }
-            counts[key, default: 0] += 1
-        }
-        let present = values.count - missing
-        // A lower bound when numbers went uncounted (they are all distinct from the counted ones
-        // only in the worst case; the exact figure does not change any decision below).
-        let distinct = counts.count + uncounted
-        let examples = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(5).map(\.key)
-        var column = ColumnSchema(name: name, kind: .categorical, present: present, missing: missing,
-                                  distinct: distinct, examples: Array(examples), dayFirst: nil,
+        var c = count(values)
+        let examples = c.counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(5).map(\.key)
+        var column = ColumnSchema(name: name, kind: .categorical, present: c.present, missing: c.missing,
+                                  distinct: c.distinct, examples: Array(examples), dayFirst: nil,
                                   notice: nil, overridden: false)
-        if present == 0 {
+        if c.present == 0 {
             column.kind = .empty
             column.notice = name.isEmpty ? "empty column (no name, no values): dropped" : "no values: dropped"
             return column
         }
-        if distinct == 1 {
+        if c.distinct == 1 {
             column.kind = .constant
             column.notice = "one value only ('\(examples[0])'): dropped"
             return column
         }
-        let lowered = Set(counts.keys.map { $0.lowercased() })
+        let lowered = Set(c.counts.keys.map { $0.lowercased() })
         if lowered.count == 2, Values.booleanPairs.contains(where: { lowered == [$0.0, $0.1] }) {
             column.kind = .boolean
             return column
         }
+        for (v, n) in c.counts { c.evidence.add(v, count: n) }
         let isNameId = SchemaInference.looksLikeIdentifierName(name)
-        for (v, n) in counts { evidence.add(v, count: n) }
-        if let mark = decimal ?? evidence.decimalMark(present: present, share: numericShare, semicolonFile: semicolonFile) {
-            let format = evidence.format(decimal: mark)
-            let (numbers, integers) = evidence.numbers(mark)
-            if Double(numbers) >= numericShare * Double(present) || decimal != nil {
-                if isNameId || (format.isPlain && integers == present && distinct == present && present >= 20 && missing == 0
-                                && isNameIdLike(values: counts.keys)) {
-                    column.kind = .identifier
-                    column.notice = "identifier: kept out of the features, used to key the output"
-                    return column
-                }
-                column.kind = .numeric
-                column.number = format.isPlain ? nil : format
-                var notices: [String] = []
-                let bad = present - numbers
-                if bad > 0 {
-                    let example = counts.keys.sorted().first { format.parse($0) == nil } ?? ""
-                    notices.append("\(bad) value\(bad == 1 ? "" : "s") that \(bad == 1 ? "is" : "are") not a number\(format.isPlain ? "" : " in this format (\(format))") (e.g. '\(example)') will be treated as missing")
-                }
-                let currencies = evidence.currencyList
-                if currencies.count > 1 {
-                    notices.append("amounts in several currencies (\(currencies.prefix(4).joined(separator: ", "))) are read as plain numbers, not converted")
-                }
-                if !notices.isEmpty { column.notice = notices.joined(separator: "; ") }
-                return column
+        if asNumbers(&column, c, isNameId: isNameId, decimal: decimal, semicolonFile: semicolonFile) { return column }
+        if !isNameId, asDates(&column, c) { return column }
+        asTextOrCategories(&column, c, isNameId: isNameId)
+        return column
+    }
+
+    /// A column's values counted: distinct trimmed values with their counts, missing ones, and
+    /// the evidence about how its numbers are written.
+    struct ValueCounts {
+        var counts: [String: Int] = [:]
+        var missing = 0, present = 0
+        /// A lower bound when numbers went uncounted (they are all distinct from the counted ones
+        /// only in the worst case; the exact figure does not change any decision).
+        var distinct = 0
+        var evidence = NumberFormat.Evidence()
+    }
+
+    func count(_ values: [String]) -> ValueCounts {
+        var c = ValueCounts()
+        var uncounted = 0
+        for v in values {
+            if missingTokens.isMissing(v) { c.missing += 1; continue }
+            let key = Values.trim(v)
+            if c.counts.count >= SchemaInference.numericDistinctCap, c.counts[key] == nil, Values.number(key) != nil {
+                // Beyond the cap plain numbers are weighed one by one instead of counted.
+                c.evidence.add(key)
+                uncounted += 1
+                continue
             }
+            c.counts[key, default: 0] += 1
         }
-        if !isNameId {
-            var dates = 0
-            var dayFirst = false
-            for (v, n) in counts {
-                if DateParser.parse(v) != nil { dates += n }
-                else if DateParser.parse(v, dayFirst: true) != nil { dates += n; dayFirst = true }
-            }
-            if Double(dates) >= dateShare * Double(present) {
-                column.kind = .date
-                column.dayFirst = dayFirst
-                column.notice = "date: kept out of the features (usable with --time-column)"
-                return column
-            }
+        c.present = values.count - c.missing
+        c.distinct = c.counts.count + uncounted
+        return c
+    }
+
+    /// Numbers (or identifiers that are whole numbers): true when the column is one.
+    private func asNumbers(_ column: inout ColumnSchema, _ c: ValueCounts, isNameId: Bool, decimal: NumberFormat.DecimalMark?,
+                           semicolonFile: Bool) -> Bool {
+        guard let mark = decimal ?? c.evidence.decimalMark(present: c.present, share: numericShare, semicolonFile: semicolonFile) else {
+            return false
         }
-        let meanLength = Double(counts.reduce(0) { $0 + $1.key.count * $1.value }) / Double(present)
-        let hasSpaces = counts.keys.prefix(200).filter { $0.contains(" ") }.count > min(100, distinct / 2)
-        if isNameId || (distinct == present && present >= 20 && !hasSpaces) {
+        let format = c.evidence.format(decimal: mark)
+        let (numbers, integers) = c.evidence.numbers(mark)
+        guard Double(numbers) >= numericShare * Double(c.present) || decimal != nil else { return false }
+        if isNameId || (format.isPlain && integers == c.present && c.distinct == c.present && c.present >= 20 && c.missing == 0
+                        && isNameIdLike(values: c.counts.keys)) {
             column.kind = .identifier
             column.notice = "identifier: kept out of the features, used to key the output"
-            return column
+            return true
         }
-        if meanLength > textMeanLength && hasSpaces {
+        column.kind = .numeric
+        column.number = format.isPlain ? nil : format
+        var notices: [String] = []
+        let bad = c.present - numbers
+        if bad > 0 {
+            let example = c.counts.keys.sorted().first { format.parse($0) == nil } ?? ""
+            notices.append("\(bad) value\(bad == 1 ? "" : "s") that \(bad == 1 ? "is" : "are") not a number\(format.isPlain ? "" : " in this format (\(format))") (e.g. '\(example)') will be treated as missing")
+        }
+        let currencies = c.evidence.currencyList
+        if currencies.count > 1 {
+            notices.append("amounts in several currencies (\(currencies.prefix(4).joined(separator: ", "))) are read as plain numbers, not converted")
+        }
+        if !notices.isEmpty { column.notice = notices.joined(separator: "; ") }
+        return true
+    }
+
+    /// Dates (day first when a value says so): true when the column is one.
+    private func asDates(_ column: inout ColumnSchema, _ c: ValueCounts) -> Bool {
+        var dates = 0
+        var dayFirst = false
+        for (v, n) in c.counts {
+            if DateParser.parse(v) != nil { dates += n }
+            else if DateParser.parse(v, dayFirst: true) != nil { dates += n; dayFirst = true }
+        }
+        guard Double(dates) >= dateShare * Double(c.present) else { return false }
+        column.kind = .date
+        column.dayFirst = dayFirst
+        column.notice = "date: kept out of the features (usable with --time-column)"
+        return true
+    }
+
+    /// Identifiers, free text, too many categories, or (by default) categories.
+    private func asTextOrCategories(_ column: inout ColumnSchema, _ c: ValueCounts, isNameId: Bool) {
+        let meanLength = Double(c.counts.reduce(0) { $0 + $1.key.count * $1.value }) / Double(c.present)
+        let hasSpaces = c.counts.keys.prefix(200).filter { $0.contains(" ") }.count > min(100, c.distinct / 2)
+        if isNameId || (c.distinct == c.present && c.present >= 20 && !hasSpaces) {
+            column.kind = .identifier
+            column.notice = "identifier: kept out of the features, used to key the output"
+        } else if meanLength > textMeanLength && hasSpaces {
             column.kind = .text
             column.notice = "free text (mean length \(Int(meanLength))): kept out of the features"
-            return column
-        }
-        if distinct > maxCategories {
+        } else if c.distinct > maxCategories {
             column.kind = .text
-            column.notice = "\(distinct) distinct values (more than \(maxCategories)): kept out of the features; "
-                + keepAdvice(name: name, counts: counts, evidence: evidence, present: present)
-            return column
+            column.notice = "\(c.distinct) distinct values (more than \(maxCategories)): kept out of the features; "
+                + keepAdvice(name: column.name, counts: c.counts, evidence: c.evidence, present: c.present)
         }
-        return column
     }
 
     /// How to keep a column left out as text: as a number when most of its values hold digits

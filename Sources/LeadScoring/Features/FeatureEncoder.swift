@@ -1,131 +1,11 @@
 import Foundation
 import LinearAlgebra
 
-/// How one numeric or boolean column becomes numbers.
-public struct NumericEncoding: Codable, Equatable, Sendable {
-    /// Fills missing and unparseable values (the median: robust to the long tails of visit
-    /// counts and time on site).
-    public var fill: Double
-    /// Mean and standard deviation after filling, for standardisation, so that one L2 penalty
-    /// treats all features alike.
-    public var mean: Double
-    public var scale: Double
-    /// A 0/1 "was missing" feature, added when training saw missing values: missingness is
-    /// often informative in CRM data (an unanswered form field).
-    public var missingIndicator: Bool
-}
-
-/// How one categorical column becomes one-hot features.
-public struct CategoricalEncoding: Codable, Equatable, Sendable {
-    /// Levels with their own feature, in order. `missingLevel` stands for missing values.
-    public var levels: [String]
-    /// Whether an "(other)" feature pools the rare levels; unseen levels at scoring time go there
-    /// too (or to no feature at all when training had no rare levels).
-    public var hasOther: Bool
-    /// Level → position, derived from `levels` (not stored in the file).
-    let position: [String: Int]
-
-    public init(levels: [String], hasOther: Bool) {
-        self.levels = levels
-        self.hasOther = hasOther
-        self.position = Dictionary(levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })  // duplicates: refused by model validation
-    }
-
-    enum CodingKeys: String, CodingKey { case levels, hasOther }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(levels: try c.decode([String].self, forKey: .levels), hasOther: try c.decode(Bool.self, forKey: .hasOther))
-    }
-
-    public static let missingLevel = "(missing)"
-    public static let otherLevel = "(other)"
-}
-
-/// One value per column, as trees want it: numbers as they are, booleans 0/1, categories as
-/// codes 0..<levels.count (rare and unseen levels share the code `levels.count`), NaN for missing.
-public struct RawEncoding: Codable, Equatable, Sendable {
-    public var kind: ColumnKind
-    /// Categorical only: levels with their own code, most frequent first.
-    public var levels: [String]
-    let position: [String: Int]
-
-    public init(kind: ColumnKind, levels: [String] = []) {
-        self.kind = kind
-        self.levels = levels
-        self.position = Dictionary(levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })  // duplicates: refused by model validation
-    }
-
-    enum CodingKeys: String, CodingKey { case kind, levels }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(kind: try c.decode(ColumnKind.self, forKey: .kind), levels: try c.decode([String].self, forKey: .levels))
-    }
-
-    /// Codes a categorical feature can take: its levels plus the shared "(other)" code.
-    public var categoryCount: Int? { kind == .categorical ? levels.count + 1 : nil }
-}
-
-public enum ColumnEncoding: Codable, Equatable, Sendable {
-    case numeric(NumericEncoding)
-    case boolean(NumericEncoding)
-    case categorical(CategoricalEncoding)
-    case raw(RawEncoding)
-}
-
 /// How columns become numbers: `linear` for logistic regression (impute, flag, standardise,
 /// one-hot), `raw` for trees (one value per column, missing kept as NaN so splits can learn where
 /// it goes).
 public enum EncodingStyle: String, Codable, Sendable {
     case linear, raw
-}
-
-/// One source column and the slice of the encoded vector it fills.
-public struct EncodedColumn: Codable, Equatable, Sendable {
-    public var name: String
-    public var offset: Int
-    public var width: Int
-    public var encoding: ColumnEncoding
-    /// Numeric columns: how training read the numbers (nil: plain; model files before format 4
-    /// have none).
-    public var number: NumberFormat?
-
-    public init(name: String, offset: Int, width: Int, encoding: ColumnEncoding, number: NumberFormat? = nil) {
-        self.name = name
-        self.offset = offset
-        self.width = width
-        self.encoding = encoding
-        self.number = number
-    }
-
-    public var numberFormat: NumberFormat { number ?? .plain }
-}
-
-/// Counts of values that could not be read at scoring time, per column, with the first example.
-public struct EncodingIssues: Sendable {
-    public var counts: [String: Int] = [:]
-    public var examples: [String: (line: Int, value: String)] = [:]
-    public init() {}
-
-    mutating func record(column: String, line: Int, value: String) {
-        counts[column, default: 0] += 1
-        if examples[column] == nil { examples[column] = (line, value) }
-    }
-
-    mutating func merge(_ other: EncodingIssues) {
-        for (k, v) in other.counts { counts[k, default: 0] += v }
-        for (k, v) in other.examples where examples[k] == nil { examples[k] = v }
-    }
-
-    /// One line per column: "file:line: column 'X': 3 values that could not be read (first
-    /// 'abc') treated as missing".
-    public func messages(file: String) -> [String] {
-        counts.sorted { $0.key < $1.key }.map { name, n in
-            let (line, value) = examples[name] ?? (0, "")
-            return "\(file):\(line): column '\(name)': \(n) value\(n == 1 ? "" : "s") that could not be read (first '\(value)') treated as missing"
-        }
-    }
 }
 
 /// Turns raw CSV strings into the model's numeric design: numbers imputed (median), flagged
@@ -154,103 +34,114 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                            minCategoryCount: Int = defaultMinCategoryCount) throws -> FeatureEncoder {
         let absent = schema.featureColumns.map(\.name).filter { table.index(of: $0) == nil }
         if !absent.isEmpty { throw DataError.missingColumns(SourceLocation(file: table.source), columns: absent) }
-        let missing = schema.missingTokens
-        var columns: [EncodedColumn] = []
-        var names: [String] = []
-        // Training mean of each encoded feature (the baseline of per-lead reasons), known in
-        // closed form: 0 for standardised values, the missing share for indicators, the level
-        // share for one-hot features.
-        var means: [Double] = []
-        var offset = 0
-        let n = Double(max(1, rows.count))
-        // Raw (tree) encoding: each categorical column's levels by count, columns counted on
-        // two threads for large tables.
         let featureColumns = schema.featureColumns
-        var rawLevels = [[String]](repeating: [], count: featureColumns.count)
-        if style == .raw {
-            let categorical = featureColumns.indices.filter { featureColumns[$0].kind == .categorical && table.index(of: featureColumns[$0].name) != nil }
-            let parts = rows.count >= 50_000 ? min(2, categorical.count) : 1
-            rawLevels.withUnsafeMutableBufferPointer { out in
-                let results = UncheckedSendable(out.baseAddress!)
-                parallelFor(parts: parts) { t in
-                    for k in stride(from: t, to: categorical.count, by: max(1, parts)) {
-                        let raw = table.columns[table.index(of: featureColumns[categorical[k]].name)!]
-                        var counts: [String: Int] = [:]
-                        for r in rows where !missing.isMissing(raw[r]) { counts[Values.trim(raw[r]), default: 0] += 1 }
-                        results.value[categorical[k]] = counts.filter { $0.value >= minCategoryCount }
-                            .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
-                            .prefix(maxRawLevels).map(\.key)
-                    }
-                }
-            }
-        }
+        let rawLevels = style == .raw ? rawCategoryLevels(table: table, rows: rows, columns: featureColumns, missing: schema.missingTokens,
+                                                          minCategoryCount: minCategoryCount) : []
+        var columns: [EncodedColumn] = []
+        // A name per encoded feature, and its training mean (the baseline of per-lead reasons),
+        // known in closed form: 0 for standardised values, the missing share for indicators, the
+        // level share for one-hot features.
+        var names: [String] = [], means: [Double] = []
         for (k, column) in featureColumns.enumerated() {
             guard let c = table.index(of: column.name) else { continue }
-            let raw = table.columns[c]
+            let raw = rows.map { table.columns[c][$0] }
             let encoding: ColumnEncoding
+            let offset = names.count
             if style == .raw {
                 encoding = .raw(RawEncoding(kind: column.kind, levels: rawLevels[k]))
                 names.append(column.name)
                 means.append(0)
-                columns.append(EncodedColumn(name: column.name, offset: offset, width: 1, encoding: encoding,
-                                             number: column.kind == .numeric ? column.number : nil))
-                offset += 1
-                continue
-            }
-            switch column.kind {
-            case .numeric, .boolean:
-                let isBool = column.kind == .boolean
-                let format = column.numberFormat
-                var values: [Double] = []
-                values.reserveCapacity(rows.count)
-                var missingCount = 0
-                for r in rows {
-                    let v = raw[r]
-                    if missing.isMissing(v) { missingCount += 1; continue }
-                    let d = isBool ? Values.boolean(v).map { $0 ? 1.0 : 0.0 } : format.parse(v)
-                    if let d { values.append(d) } else { missingCount += 1 }
-                }
-                let fill = median(values)
-                // Sums of squares of values beyond 1e154 overflow: work on values scaled by the
-                // largest magnitude (exactly as before for ordinary data, where it is 1).
-                let s = max(1, values.reduce(0) { max($0, abs($1)) })
-                let meanScaled = rows.count > 0 ? (values.reduce(0) { $0 + $1 / s } + fill / s * Double(missingCount)) / n : 0
-                var ss = 0.0
-                for v in values { let d = v / s - meanScaled; ss += d * d }
-                ss += Double(missingCount) * (fill / s - meanScaled) * (fill / s - meanScaled)
-                let mean = meanScaled * s
-                let sd = rows.count > 0 ? (ss / n).squareRoot() * s : 0
-                guard mean.isFinite, sd.isFinite else {
-                    let largest = values.max { abs($0) < abs($1) } ?? 0
-                    throw DataError.badValue(SourceLocation(file: table.source, line: rows.first { format.parse(raw[$0]) == largest }.map { table.lines[$0] } ?? 0, field: column.name, value: "\(largest)"), reason: "numbers this large overflow the column's mean and spread; rescale the column (e.g. to thousands) or drop it")
-                }
-                let e = NumericEncoding(fill: fill, mean: mean, scale: sd > 1e-12 ? sd : 1,
-                                        missingIndicator: missingCount > 0 && missingCount < rows.count)
-                encoding = isBool ? .boolean(e) : .numeric(e)
+            } else if column.kind == .numeric || column.kind == .boolean {
+                let (e, missingShare) = try numericEncoding(raw, column: column, missing: schema.missingTokens, table: table, rows: rows)
+                encoding = column.kind == .boolean ? .boolean(e) : .numeric(e)
                 names.append(column.name)
                 means.append(0)
-                if e.missingIndicator { names.append("\(column.name) (missing)"); means.append(Double(missingCount) / n) }
-            default:
-                var counts: [String: Int] = [:]
-                for r in rows { counts[levelKey(raw[r], missing), default: 0] += 1 }
-                let kept = counts.filter { $0.value >= minCategoryCount }
-                    .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map(\.key)
-                let e = CategoricalEncoding(levels: kept, hasOther: kept.count < counts.count)
+                if e.missingIndicator { names.append("\(column.name) (missing)"); means.append(missingShare) }
+            } else {
+                let (e, shares) = categoricalEncoding(raw, missing: schema.missingTokens, minCategoryCount: minCategoryCount)
                 encoding = .categorical(e)
-                names += kept.map { "\(column.name)=\($0)" }
-                means += kept.map { Double(counts[$0]!) / n }
-                if e.hasOther {
-                    names.append("\(column.name)=\(CategoricalEncoding.otherLevel)")
-                    means.append(Double(rows.count - kept.reduce(0) { $0 + counts[$1]! }) / n)
+                names += e.levels.map { "\(column.name)=\($0)" } + (e.hasOther ? ["\(column.name)=\(CategoricalEncoding.otherLevel)"] : [])
+                means += shares
+            }
+            columns.append(EncodedColumn(name: column.name, offset: offset, width: names.count - offset, encoding: encoding,
+                                         number: column.kind == .numeric ? column.number : nil))
+        }
+        return FeatureEncoder(columns: columns, width: names.count, featureNames: names,
+                              featureMeans: means, missingTokens: schema.missingTokens)
+    }
+
+    /// Tree encoding: each categorical column's levels seen at least `minCategoryCount` times,
+    /// most frequent first (at most `maxRawLevels`), columns counted on two threads for large
+    /// tables; empty for the other columns.
+    static func rawCategoryLevels(table: Table, rows: [Int], columns featureColumns: [ColumnSchema], missing: MissingTokens,
+                                  minCategoryCount: Int) -> [[String]] {
+        var rawLevels = [[String]](repeating: [], count: featureColumns.count)
+        let categorical = featureColumns.indices.filter { featureColumns[$0].kind == .categorical && table.index(of: featureColumns[$0].name) != nil }
+        let parts = rows.count >= 50_000 ? min(2, categorical.count) : 1
+        rawLevels.withUnsafeMutableBufferPointer { out in
+            let results = UncheckedSendable(out.baseAddress!)
+            parallelFor(parts: parts) { t in
+                for k in stride(from: t, to: categorical.count, by: max(1, parts)) {
+                    guard let c = table.index(of: featureColumns[categorical[k]].name) else { continue }
+                    let raw = table.columns[c]
+                    var counts: [String: Int] = [:]
+                    for r in rows where !missing.isMissing(raw[r]) { counts[Values.trim(raw[r]), default: 0] += 1 }
+                    results.value[categorical[k]] = counts.filter { $0.value >= minCategoryCount }
+                        .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
+                        .prefix(maxRawLevels).map(\.key)
                 }
             }
-            let width = names.count - offset
-            columns.append(EncodedColumn(name: column.name, offset: offset, width: width, encoding: encoding,
-                                         number: column.kind == .numeric ? column.number : nil))
-            offset += width
         }
-        return FeatureEncoder(columns: columns, width: offset, featureNames: names,
-                              featureMeans: means, missingTokens: missing)
+        return rawLevels
+    }
+
+    /// A numeric or yes/no column's encoding (median fill, mean and spread after filling), and
+    /// the share of missing values.
+    static func numericEncoding(_ raw: [String], column: ColumnSchema, missing: MissingTokens, table: Table,
+                                rows: [Int]) throws -> (NumericEncoding, missingShare: Double) {
+        let isBool = column.kind == .boolean
+        let format = column.numberFormat
+        var values: [Double] = []
+        values.reserveCapacity(raw.count)
+        var missingCount = 0
+        for v in raw {
+            if missing.isMissing(v) { missingCount += 1; continue }
+            let d = isBool ? Values.boolean(v).map { $0 ? 1.0 : 0.0 } : format.parse(v)
+            if let d { values.append(d) } else { missingCount += 1 }
+        }
+        let n = Double(max(1, raw.count))
+        let fill = median(values)
+        // Sums of squares of values beyond 1e154 overflow: work on values scaled by the
+        // largest magnitude (exactly as before for ordinary data, where it is 1).
+        let s = max(1, values.reduce(0) { max($0, abs($1)) })
+        let meanScaled = raw.isEmpty ? 0 : (values.reduce(0) { $0 + $1 / s } + fill / s * Double(missingCount)) / n
+        var ss = 0.0
+        for v in values { let d = v / s - meanScaled; ss += d * d }
+        ss += Double(missingCount) * (fill / s - meanScaled) * (fill / s - meanScaled)
+        let mean = meanScaled * s
+        let sd = raw.isEmpty ? 0 : (ss / n).squareRoot() * s
+        guard mean.isFinite, sd.isFinite else {
+            let largest = values.max { abs($0) < abs($1) } ?? 0
+            let row = raw.firstIndex { format.parse($0) == largest }.map { table.lines[rows[$0]] }
+            throw DataError.badValue(SourceLocation(file: table.source, line: row, field: column.name, value: "\(largest)"),
+                                     reason: "numbers this large overflow the column's mean and spread; rescale the column (e.g. to thousands) or drop it")
+        }
+        return (NumericEncoding(fill: fill, mean: mean, scale: sd > 1e-12 ? sd : 1,
+                                missingIndicator: missingCount > 0 && missingCount < raw.count), Double(missingCount) / n)
+    }
+
+    /// A categorical column's one-hot encoding (levels seen at least `minCategoryCount` times,
+    /// the rest pooled into "(other)") and each encoded feature's share of the rows.
+    static func categoricalEncoding(_ raw: [String], missing: MissingTokens, minCategoryCount: Int) -> (CategoricalEncoding, shares: [Double]) {
+        let n = Double(max(1, raw.count))
+        var counts: [String: Int] = [:]
+        for v in raw { counts[levelKey(v, missing), default: 0] += 1 }
+        let kept = counts.filter { $0.value >= minCategoryCount }
+            .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map(\.key)
+        let e = CategoricalEncoding(levels: kept, hasOther: kept.count < counts.count)
+        var shares = kept.map { Double(counts[$0] ?? 0) / n }
+        if e.hasOther { shares.append(Double(raw.count - kept.reduce(0) { $0 + (counts[$1] ?? 0) }) / n) }
+        return (e, shares)
     }
 
     @inline(__always)

@@ -62,9 +62,22 @@ public struct HTMLReport {
             + SVG.lines(area, series) + SVG.legend(area, series.map { ($0.name, $0.color, $0.dashed) }, bottom: legendBottom) + "</svg>"
     }
 
+    /// Every chart of the page, by id.
     func charts() -> [String: String] {
-        let y = labels, p = probabilities
         var out: [String: String] = [:]
+        curveCharts(into: &out)
+        reliabilityChart(into: &out)
+        tierCharts(into: &out)
+        distributionChart(into: &out)
+        importanceChart(into: &out)
+        dependenceCharts(into: &out)
+        rulesCharts(into: &out)
+        return out
+    }
+
+    /// ROC, precision–recall, gains and lift, the rules beside the model.
+    func curveCharts(into out: inout [String: String]) {
+        let y = labels, p = probabilities
         let baseRate = y.isEmpty ? 0 : y.reduce(0, +) / Double(y.count)
         var roc = [Series(name: "model (AUC \(HTMLReport.num(evaluation.auc)))", points: Curves.roc(p, y), color: Palette.model)]
         var pr = [Series(name: "model (PR AUC \(HTMLReport.num(evaluation.prAuc)))", points: Curves.precisionRecall(p, y), color: Palette.model)]
@@ -90,6 +103,10 @@ public struct HTMLReport {
         out["lift"] = lineChart(id: "lift", title: "Lift over random", xLabel: "leads contacted (% of all, best first)",
                                 yLabel: "lift (× the overall conversion rate)", area: PlotArea(x: 0...1, y: 0...maxLift), series: lift,
                                 yFormat: { NumberFormatting.fixed($0, 1) + "×" })
+    }
+
+    /// Predicted against observed per decile, with Wilson intervals.
+    func reliabilityChart(into out: inout [String: String]) {
         // Reliability: predicted against observed per decile, with Wilson intervals.
         if let r = evaluation.reliability {
             let top = min(1, max(0.1, (r.bins.map { max($0.meanPredicted, $0.observedHigh) }.max() ?? 1) * 1.1))
@@ -102,6 +119,10 @@ public struct HTMLReport {
             s += SVG.legend(area, [("observed rate, 95% interval", Palette.model, false), ("perfect calibration", Palette.reference, true)], bottom: true)
             out["reliability"] = s + "</svg>"
         }
+    }
+
+    /// Conversion rate and share of conversions per tier, model and rules side by side.
+    func tierCharts(into out: inout [String: String]) {
         // Tiers: conversion rate and share of conversions, model and rules side by side.
         let tierNames = evaluation.tiers.map(\.name)
         var rateSeries = [(name: "model", color: Palette.model, values: evaluation.tiers.map(\.conversionRate))]
@@ -120,6 +141,11 @@ public struct HTMLReport {
                 + SVG.bars(area, groups: tierNames, series: series, format: { HTMLReport.pct($0, 0) })
                 + SVG.legend(area, series.map { ($0.name, $0.color, false) }) + "</svg>"
         }
+    }
+
+    /// The score distributions of converters and the others.
+    func distributionChart(into out: inout [String: String]) {
+        let y = labels, p = probabilities
         // Score distribution of converters and the others.
         let bins = 20
         let (c, o) = Curves.histogram(p, y, bins: bins)
@@ -130,6 +156,10 @@ public struct HTMLReport {
                                         area: PlotArea(x: 0...1, y: 0...peak),
                                         series: [Series(name: "converted", points: zip(centres, c).map { (x: $0, y: $1) }, color: Palette.converted),
                                                  Series(name: "not converted", points: zip(centres, o).map { (x: $0, y: $1) }, color: Palette.notConverted, dashed: true)])
+    }
+
+    /// Global importance of the inputs.
+    func importanceChart(into out: inout [String: String]) {
         // Global importance.
         let importance = Array((model.training.importance ?? []).prefix(10))
         if !importance.isEmpty {
@@ -144,6 +174,10 @@ public struct HTMLReport {
         } else {
             out["importance"] = "<svg id=\"importance\" class=\"chart\" viewBox=\"0 0 640 60\" role=\"img\"><title>Importance</title><text class=\"label\" x=\"10\" y=\"30\">This model file records no feature importance.</text></svg>"
         }
+    }
+
+    /// Partial dependence of the strongest inputs.
+    func dependenceCharts(into out: inout [String: String]) {
         // Dependence of the strongest inputs.
         for (i, d) in dependence.enumerated() {
             let id = "dependence-\(i + 1)"
@@ -161,6 +195,11 @@ public struct HTMLReport {
                                series: [(name: "model", color: Palette.model, values: d.meanProbability)], format: { HTMLReport.pct($0, 0) }) + "</svg>"
             }
         }
+    }
+
+    /// With rules: the agreement heat map and conversions in the top N.
+    func rulesCharts(into out: inout [String: String]) {
+        let y = labels, p = probabilities
         if let rules {
             out["agreement"] = agreementChart(rules.comparison)
             let n = y.count, k = max(1, n / 50)
@@ -175,7 +214,6 @@ public struct HTMLReport {
                                                  Series(name: "random", points: [(0, 0), (Double(n), positives)], color: Palette.reference, dashed: true)],
                                         legendBottom: true, xFormat: { NumberFormatting.grouped(Int($0)) }, yFormat: { NumberFormatting.grouped(Int($0)) })
         }
-        return out
     }
 
     /// The agreement matrix as a heat map: cells shaded by conversion rate, with count and rate.
@@ -208,14 +246,21 @@ public struct HTMLReport {
     // MARK: - page
 
     public func html(generatedAt: Date = Date()) -> String {
-        let e = evaluation
         let charts = self.charts()
         func figure(_ id: String, _ caption: String) -> String {
             guard let svg = charts[id] else { return "" }
             return "<figure>\(svg)<figcaption>\(SVG.escape(caption))</figcaption></figure>"
         }
+        return pageHead() + titleLine(generatedAt: generatedAt) + headline() + chartSections(figure: figure)
+            + thresholdExplorer() + modelFacts() + driftSection()
+            + "<p class=\"muted\">Every number here can be checked with <code>leadscore evaluate --json</code>\(rules == nil ? "" : " and <code>leadscore compare --json</code>") on the same files.</p>"
+            + "</body></html>\n"
+    }
+
+    /// The document's head and style sheet, up to the opening body.
+    func pageHead() -> String {
         func esc(_ s: String) -> String { SVG.escape(s) }
-        var h = """
+        return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>Lead scoring report: \(esc(URL(fileURLWithPath: modelPath).lastPathComponent)) on \(esc(URL(fileURLWithPath: dataPath).lastPathComponent))</title>
@@ -235,9 +280,23 @@ public struct HTMLReport {
         @media print{.grid{grid-template-columns:1fr 1fr}figure{break-inside:avoid}h2{break-after:avoid}}
         </style></head><body>
         """
+    }
+
+    /// The title and what the page is about.
+    func titleLine(generatedAt: Date) -> String {
+        var h = ""
+        func esc(_ s: String) -> String { SVG.escape(s) }
         h += "<h1>Lead scoring report</h1><p class=\"muted\">Model <b>\(esc(modelPath))</b> (\(esc(model.kind.description))) on <b>\(esc(dataPath))</b>"
         if let rules { h += " against the rules in <b>\(esc(rules.set.source))</b>" }
         h += ". Generated \(esc(ISO8601DateFormatter().string(from: generatedAt))) by leadscore \(esc(LeadScoreVersion.current)).</p>"
+        return h
+    }
+
+    /// The headline cards: leads, conversions, AUC and each tier.
+    func headline() -> String {
+        var h = ""
+        func esc(_ s: String) -> String { SVG.escape(s) }
+        let e = evaluation
         // Headline.
         let rate = e.rows > 0 ? Double(e.conversions) / Double(e.rows) : 0
         h += "<div class=\"cards\">"
@@ -249,6 +308,13 @@ public struct HTMLReport {
         }
         h += "</div>"
         if let rules { h += "<p><b>\(esc(rules.comparison.verdict))</b></p>" }
+        return h
+    }
+
+    /// The charts, section by section, with the rules when given.
+    func chartSections(figure: (String, String) -> String) -> String {
+        var h = ""
+        func esc(_ s: String) -> String { SVG.escape(s) }
         h += "<h2>How well the scores separate converters</h2><div class=\"grid\">"
         h += figure("roc", "Each point is a threshold: the share of converters above it against the share of non-converters above it. The diagonal is guessing.")
         h += figure("pr", "Of the leads above a threshold, how many convert (precision), against how many of all conversions they hold (recall).")
@@ -278,6 +344,12 @@ public struct HTMLReport {
             }
             h += "</table>"
         }
+        return h
+    }
+
+    /// Precision, recall and leads above each threshold, the current tier thresholds highlighted.
+    func thresholdExplorer() -> String {
+        var h = ""
         // Threshold explorer.
         h += "<h2>Threshold explorer</h2><p class=\"muted\">For agreeing on the MQL and SQL thresholds: at each probability threshold, the leads at or above it, how many of them convert (precision) and the share of all conversions they hold (recall). The model's current tier thresholds are highlighted.</p>"
         h += "<table id=\"thresholds\"><tr><th>threshold</th><th>leads at or above</th><th>share of leads</th><th>precision</th><th>recall</th></tr>"
@@ -285,6 +357,13 @@ public struct HTMLReport {
             h += "<tr\(row.tier != nil ? " class=\"tier\"" : "")><td>\(HTMLReport.pct(row.threshold, 1))\(row.tier.map { " (\($0))" } ?? "")</td><td>\(NumberFormatting.grouped(row.leadsAbove))</td><td>\(HTMLReport.pct(row.shareAbove))</td><td>\(HTMLReport.pct(row.precision))</td><td>\(HTMLReport.pct(row.recall))</td></tr>"
         }
         h += "</table>"
+        return h
+    }
+
+    /// The model's facts.
+    func modelFacts() -> String {
+        var h = ""
+        func esc(_ s: String) -> String { SVG.escape(s) }
         // Facts.
         let t = model.training
         h += "<h2>The model</h2><table><tr><th>fact</th><th>value</th></tr>"
@@ -299,6 +378,13 @@ public struct HTMLReport {
         if let asOf { facts.append(("rules as of", DateParser.isoDate(days: Int(asOf / 86_400)))) }
         for (k, v) in facts { h += "<tr><td>\(esc(k))</td><td>\(esc(v))</td></tr>" }
         h += "</table>"
+        return h
+    }
+
+    /// This data against the training data.
+    func driftSection() -> String {
+        var h = ""
+        func esc(_ s: String) -> String { SVG.escape(s) }
         if let drift {
             h += "<h2>This data against the training data</h2><p id=\"drift\" class=\"\(drift.status == .stable ? "" : drift.status.rawValue)\">\(esc(drift.status.rawValue.capitalized)): \(esc(drift.summary))</p>"
             let drifted = drift.features.filter { $0.status != .stable || !$0.unseenLevels.isEmpty }
@@ -312,8 +398,6 @@ public struct HTMLReport {
         } else {
             h += "<h2>This data against the training data</h2><p class=\"muted\">The model file (format \(model.formatVersion)) carries no training profile: retrain with this leadscore to compare.</p>"
         }
-        h += "<p class=\"muted\">Every number here can be checked with <code>leadscore evaluate --json</code>\(rules == nil ? "" : " and <code>leadscore compare --json</code>") on the same files.</p>"
-        h += "</body></html>\n"
         return h
     }
 }

@@ -65,7 +65,7 @@ public struct LeadScorer: Sendable {
     /// Scores the records of a batch; `fields[k]` is the field holding `model.encoder.columns[k]`.
     public func score(batch: RecordBatch, fields: [Int], issues: inout EncodingIssues) -> [ScoredLead] {
         let x = model.encoder.encode(batch: batch, fields: fields, threads: threads, issues: &issues)
-        return score(x) { r in fields.map { batch.string(row: r, field: $0) } }
+        return score(encoded: x) { r in fields.map { batch.string(row: r, field: $0) } }
     }
 
     /// Scores records handed over as text: `records[i][k]` is lead i's value of
@@ -90,7 +90,7 @@ public struct LeadScorer: Sendable {
 
     /// Scores an encoded batch. `raw(i)` gives lead i's raw feature values, to show the values
     /// behind its reasons (called only when `reasonsPerSide > 0`).
-    func score(_ x: Matrix, raw: (Int) -> [String]) -> [ScoredLead] {
+    public func score(encoded x: Matrix, raw: (Int) -> [String]) -> [ScoredLead] {
         let margins = self.margins(x)
         let classifier = model.predictor.classifier
         let n = x.rows, width = x.columns

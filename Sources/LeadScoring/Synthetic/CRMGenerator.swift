@@ -142,96 +142,115 @@ public struct CRMGenerator: Sendable {
 
     // MARK: - one lead
 
+    /// Who a lead is: drawn first.
+    struct Profile {
+        var created: Int
+        var source: (String, Double)
+        var country: String
+        var industry: (String, Double)
+        var seniority: (String, Double)
+        var occupation: String
+        var companySize: Int
+        var title: String
+    }
+
+    /// What a lead did, driven by a hidden intent.
+    struct Behaviour {
+        var visits: Int, timeOnSite: Int, pagesPerVisit: Double, pricing: Int, whitepapers: Int
+        var webinar: Bool, demo: Bool, opened: Int, clicked: Int, unsubscribed: Bool
+        /// Days between the last activity and the export.
+        var recency: Int
+        var noActivity: Bool
+    }
+
+    /// Draws one lead (profile, behaviour, outcome) and appends its CSV row. The random draws
+    /// happen in a fixed order, so a seed gives the same file on every machine.
     @discardableResult
     func appendLead(index: Int, rng: inout SeededGenerator, to out: inout [UInt8]) -> LeadFacts {
-        func pick<T>(_ items: [(T, Double)]) -> T {
-            var u = rng.uniform()
-            for (item, share) in items { u -= share; if u < 0 { return item } }
-            return items[items.count - 1].0
-        }
-        func normal() -> Double {
-            let u1 = max(rng.uniform(), 1e-300), u2 = rng.uniform()
-            return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-        }
-        func poisson(_ lambda: Double) -> Int {
-            if lambda > 30 { return max(0, Int((lambda + lambda.squareRoot() * normal()).rounded())) }
-            let l = exp(-lambda)
-            var k = 0, p = 1.0
-            repeat { k += 1; p *= rng.uniform() } while p > l
-            return k - 1
-        }
-        func bernoulli(_ p: Double) -> Bool { rng.uniform() < p }
+        let profile = drawProfile(&rng)
+        let behaviour = drawBehaviour(profile, &rng)
+        let converted = rng.bernoulli(sigmoid(conversionLogit(profile, behaviour)))
+        writeRow(index: index, profile, behaviour, converted: converted, rng: &rng, to: &out)
+        let b = behaviour
+        return LeadFacts(created: profile.created, lastActivity: b.noActivity ? nil : CRMGenerator.asOfDays - b.recency,
+                         visits: b.visits, pricing: b.pricing, whitepapers: b.whitepapers, opened: b.opened, clicked: b.clicked,
+                         webinar: b.webinar, demo: b.demo, unsubscribed: b.unsubscribed, pagesPerVisit: b.pagesPerVisit)
+    }
 
+    func drawProfile(_ rng: inout SeededGenerator) -> Profile {
         let createdSpan = CRMGenerator.asOfDays - CRMGenerator.firstCreatedDays
         let created = CRMGenerator.firstCreatedDays + Int(rng.uniform() * Double(createdSpan))
-        let source = pick(CRMGenerator.sources.map { (($0.0, $0.2), $0.1) })
-        let country = pick(CRMGenerator.countries)
-        let industry = pick(CRMGenerator.industries.map { (($0.0, $0.2), $0.1) })
-        let seniority = pick(CRMGenerator.seniorities.map { (($0.0, $0.2), $0.1) })
-        let occupation = pick(CRMGenerator.occupations)
+        let source = rng.pick(CRMGenerator.sources.map { (($0.0, $0.2), $0.1) })
+        let country = rng.pick(CRMGenerator.countries)
+        let industry = rng.pick(CRMGenerator.industries.map { (($0.0, $0.2), $0.1) })
+        let seniority = rng.pick(CRMGenerator.seniorities.map { (($0.0, $0.2), $0.1) })
+        let occupation = rng.pick(CRMGenerator.occupations)
         let function = CRMGenerator.functions[Int(rng.uniform() * Double(CRMGenerator.functions.count))]
-        let logSize = 2.1 + 0.75 * normal()  // log10 employees: median ~125
+        let logSize = 2.1 + 0.75 * rng.normal()  // log10 employees: median ~125
         let companySize = max(1, Int(pow(10, logSize).rounded()))
-        let isStudent = occupation == "Student"
         let title: String
-        if isStudent { title = bernoulli(0.5) ? "Student" : "Intern" }
+        if occupation == "Student" { title = rng.bernoulli(0.5) ? "Student" : "Intern" }
         else {
             switch seniority.0 {
             case "Entry": title = "\(function) Specialist"
             case "Manager": title = "\(function) Manager"
             case "Director": title = "Director of \(function)"
             case "VP": title = "VP \(function)"
-            default: title = CRMGenerator.chiefTitles[function]!
+            default: title = CRMGenerator.chiefTitles[function] ?? "Chief \(function) Officer"
             }
         }
+        return Profile(created: created, source: source, country: country, industry: industry, seniority: seniority,
+                       occupation: occupation, companySize: companySize, title: title)
+    }
 
-        // Hidden intent drives behaviour.
-        let intent = normal() + (source.0 == "Referral" || source.0 == "Webinar" ? 0.3 : 0)
-        let visits = poisson(exp(0.9 + 0.55 * intent))
-        let timeOnSite = visits == 0 ? 0 : Int((Double(visits) * exp(4.6 + 0.25 * intent + 0.6 * normal())).rounded())
-        let pagesPerVisit = visits == 0 ? 0 : max(1, exp(0.8 + 0.15 * intent + 0.35 * normal()))
-        let pricing = visits == 0 ? 0 : poisson(0.35 * exp(0.9 * intent))
-        let whitepapers = poisson(0.25 * exp(0.4 * intent))
-        let webinar = bernoulli(sigmoid(-2.0 + 0.5 * intent + (source.0 == "Webinar" ? 1.5 : 0)))
-        let demo = bernoulli(sigmoid(-3.3 + 0.9 * intent + (seniority.0 == "Entry" ? -0.3 : 0.2)))
-        let opened = poisson(exp(1.3 + 0.3 * intent))
+    func drawBehaviour(_ p: Profile, _ rng: inout SeededGenerator) -> Behaviour {
+        let intent = rng.normal() + (p.source.0 == "Referral" || p.source.0 == "Webinar" ? 0.3 : 0)
+        let visits = rng.poisson(exp(0.9 + 0.55 * intent))
+        let timeOnSite = visits == 0 ? 0 : Int((Double(visits) * exp(4.6 + 0.25 * intent + 0.6 * rng.normal())).rounded())
+        let pagesPerVisit = visits == 0 ? 0 : max(1, exp(0.8 + 0.15 * intent + 0.35 * rng.normal()))
+        let pricing = visits == 0 ? 0 : rng.poisson(0.35 * exp(0.9 * intent))
+        let whitepapers = rng.poisson(0.25 * exp(0.4 * intent))
+        let webinar = rng.bernoulli(sigmoid(-2.0 + 0.5 * intent + (p.source.0 == "Webinar" ? 1.5 : 0)))
+        let demo = rng.bernoulli(sigmoid(-3.3 + 0.9 * intent + (p.seniority.0 == "Entry" ? -0.3 : 0.2)))
+        let opened = rng.poisson(exp(1.3 + 0.3 * intent))
         var clicked = 0
-        for _ in 0..<opened where bernoulli(sigmoid(-1.8 + 0.4 * intent)) { clicked += 1 }
-        let unsubscribed = bernoulli(sigmoid(-3.0 - 0.5 * intent))
-        let activeSpan = CRMGenerator.asOfDays - created
+        for _ in 0..<opened where rng.bernoulli(sigmoid(-1.8 + 0.4 * intent)) { clicked += 1 }
+        let unsubscribed = rng.bernoulli(sigmoid(-3.0 - 0.5 * intent))
+        let activeSpan = CRMGenerator.asOfDays - p.created
         // Recency: engaged leads were active recently.
         let recency = min(activeSpan, Int(Double(activeSpan) * pow(rng.uniform(), 1.0 + 0.8 * max(0, intent + 1))))
-        let noActivity = visits == 0 && opened == 0 && !webinar && !demo
+        return Behaviour(visits: visits, timeOnSite: timeOnSite, pagesPerVisit: pagesPerVisit, pricing: pricing, whitepapers: whitepapers,
+                         webinar: webinar, demo: demo, opened: opened, clicked: clicked, unsubscribed: unsubscribed, recency: recency,
+                         noActivity: visits == 0 && opened == 0 && !webinar && !demo)
+    }
 
-        // Hidden truth.
-        let log10Size = log10(Double(companySize))
+    /// The hidden truth: the log-odds of converting, with the shapes real scoring must learn
+    /// (a sweet spot, diminishing returns, saturation, an interaction, fading inactivity).
+    func conversionLogit(_ p: Profile, _ b: Behaviour) -> Double {
+        let log10Size = log10(Double(p.companySize))
         var z = -3.05
-        z += source.1 + industry.1 + seniority.1 + (CRMGenerator.countryEffect[country] ?? 0)
+        z += p.source.1 + p.industry.1 + p.seniority.1 + (CRMGenerator.countryEffect[p.country] ?? 0)
         z += 0.7 * exp(-pow(log10Size - 2.7, 2) / 0.5)                    // sweet spot near 500 employees
-        z += 0.45 * log1p(Double(visits))                                     // diminishing returns
-        z += 1.1 * (1 - exp(-Double(pricing) / 1.5))                          // saturating
-        z += 0.3 * tanh((Double(timeOnSite) / 60 - 8) / 8)
-        z += demo ? 1.4 : 0
-        z += webinar ? (pricing > 0 ? 0.8 : 0.25) : 0                        // interaction
-        if (seniority.0 == "Director" || seniority.0 == "VP" || seniority.0 == "C-Level") && pricing >= 2 { z += 0.7 }
-        z += 0.25 * Double(clicked).squareRoot()
-        z += 0.15 * Double(min(whitepapers, 3))
-        if isStudent { z -= 1.6 }
-        if occupation == "Unemployed" { z -= 0.8 }
-        if occupation == "Business Owner" { z += 0.3 }
-        if unsubscribed { z -= 1.0 }
-        z -= noActivity ? 1.0 : 0.9 * (1 - exp(-Double(recency) / 60))          // inactivity
-        let converted = bernoulli(sigmoid(z))
+        z += 0.45 * log1p(Double(b.visits))                                   // diminishing returns
+        z += 1.1 * (1 - exp(-Double(b.pricing) / 1.5))                        // saturating
+        z += 0.3 * tanh((Double(b.timeOnSite) / 60 - 8) / 8)
+        z += b.demo ? 1.4 : 0
+        z += b.webinar ? (b.pricing > 0 ? 0.8 : 0.25) : 0                    // interaction
+        if (p.seniority.0 == "Director" || p.seniority.0 == "VP" || p.seniority.0 == "C-Level") && b.pricing >= 2 { z += 0.7 }
+        z += 0.25 * Double(b.clicked).squareRoot()
+        z += 0.15 * Double(min(b.whitepapers, 3))
+        if p.occupation == "Student" { z -= 1.6 }
+        if p.occupation == "Unemployed" { z -= 0.8 }
+        if p.occupation == "Business Owner" { z += 0.3 }
+        if b.unsubscribed { z -= 1.0 }
+        z -= b.noActivity ? 1.0 : 0.9 * (1 - exp(-Double(b.recency) / 60))     // inactivity
+        return z
+    }
 
-        // Write the row, with the missing values and placeholders real exports have.
+    /// The lead's row, with the missing values and placeholders real exports have.
+    func writeRow(index: Int, _ p: Profile, _ b: Behaviour, converted: Bool, rng: inout SeededGenerator, to out: inout [UInt8]) {
         func field(_ s: String) {
-            if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 }) {
-                out.append(0x22)
-                for b in s.utf8 { if b == 0x22 { out.append(0x22) }; out.append(b) }
-                out.append(0x22)
-            } else {
-                out.append(contentsOf: s.utf8)
-            }
+            RecordWriter.appendCSVField(s, to: &out)
             out.append(0x2C)
         }
         func int(_ v: Int) { appendInt(v, to: &out); out.append(0x2C) }
@@ -242,35 +261,57 @@ public struct CRMGenerator: Sendable {
             if d < 10 { out.append(0x30) }; appendInt(d, to: &out); out.append(0x2C)
         }
         field("L" + String(index + 1).leftPadded(to: 7))
-        date(created)
-        field(source.0)
-        field(bernoulli(0.05) ? "" : country)
+        date(p.created)
+        field(p.source.0)
+        field(rng.bernoulli(0.05) ? "" : p.country)
         let r = rng.uniform()
-        field(r < 0.04 ? "" : r < 0.07 ? "Select" : industry.0)
-        if bernoulli(0.08) { field("") } else { int(companySize) }
-        field(bernoulli(0.03) ? "" : title)
-        field(bernoulli(0.05) ? "" : seniority.0)
-        field(occupation)
-        int(visits)
-        if bernoulli(0.01) { field("N/A") } else { int(timeOnSite) }
-        if visits == 0 { field("") } else {
-            let tenths = Int((pagesPerVisit * 10).rounded())
+        field(r < 0.04 ? "" : r < 0.07 ? "Select" : p.industry.0)
+        if rng.bernoulli(0.08) { field("") } else { int(p.companySize) }
+        field(rng.bernoulli(0.03) ? "" : p.title)
+        field(rng.bernoulli(0.05) ? "" : p.seniority.0)
+        field(p.occupation)
+        int(b.visits)
+        if rng.bernoulli(0.01) { field("N/A") } else { int(b.timeOnSite) }
+        if b.visits == 0 { field("") } else {
+            let tenths = Int((b.pagesPerVisit * 10).rounded())
             appendInt(tenths / 10, to: &out); out.append(0x2E); appendInt(tenths % 10, to: &out); out.append(0x2C)
         }
-        int(pricing)
-        int(whitepapers)
-        field(webinar ? "Yes" : "No")
-        field(demo ? "Yes" : "No")
-        int(opened)
-        int(clicked)
-        field(unsubscribed ? "Yes" : "No")
-        if noActivity { field("") } else { date(CRMGenerator.asOfDays - recency) }
+        int(b.pricing)
+        int(b.whitepapers)
+        field(b.webinar ? "Yes" : "No")
+        field(b.demo ? "Yes" : "No")
+        int(b.opened)
+        int(b.clicked)
+        field(b.unsubscribed ? "Yes" : "No")
+        if b.noActivity { field("") } else { date(CRMGenerator.asOfDays - b.recency) }
         out.append(converted ? 0x31 : 0x30)
         out.append(0x0A)
-        return LeadFacts(created: created, lastActivity: noActivity ? nil : CRMGenerator.asOfDays - recency,
-                         visits: visits, pricing: pricing, whitepapers: whitepapers, opened: opened, clicked: clicked,
-                         webinar: webinar, demo: demo, unsubscribed: unsubscribed, pagesPerVisit: pagesPerVisit)
     }
+}
+
+extension SeededGenerator {
+    /// One of `items` with probability its share.
+    mutating func pick<T>(_ items: [(T, Double)]) -> T {
+        var u = uniform()
+        for (item, share) in items { u -= share; if u < 0 { return item } }
+        return items[items.count - 1].0
+    }
+
+    /// A standard normal draw (Box–Muller).
+    mutating func normal() -> Double {
+        let u1 = max(uniform(), 1e-300), u2 = uniform()
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+
+    mutating func poisson(_ lambda: Double) -> Int {
+        if lambda > 30 { return max(0, Int((lambda + lambda.squareRoot() * normal()).rounded())) }
+        let l = exp(-lambda)
+        var k = 0, p = 1.0
+        repeat { k += 1; p *= uniform() } while p > l
+        return k - 1
+    }
+
+    mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
 }
 
 @inline(__always)

@@ -96,33 +96,12 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
         var stalledSteps = 0
         let threshold = tolerance * max(1, weightSum)
         while iterations < maxIterations {
-            let eta = try LinearAlgebra.times(xi, beta)
-            var residual = [Double](repeating: 0, count: n)
-            var sqrtW = [Double](repeating: 0, count: n)
-            for i in 0..<n {
-                let pi = sigmoid(eta[i])
-                residual[i] = s[i] * (pi - y[i])
-                sqrtW[i] = (s[i] * pi * (1 - pi)).squareRoot()
-            }
-            var gradient = try LinearAlgebra.transposeTimes(xi, residual)
-            for j in 1...max(1, p) where j <= p { gradient[j] += l2 * beta[j] }
+            let (gradient, sqrtW) = try self.gradient(xi, y, s, beta)
             gradientNorm = gradient.map(abs).max() ?? 0
             progress?(iterations, gradientNorm)
             if gradientNorm <= threshold { converged = true; break }
-
-            var weighted = xi
-            weighted.storage.withUnsafeMutableBufferPointer { w in
-                for j in 0...p { for i in 0..<n { w[i + j * n] *= sqrtW[i] } }
-            }
-            var hessian = LinearAlgebra.gram(weighted)
-            for j in 1..<(p + 1) { hessian[j, j] += l2 }
-            let step: [Double]
-            do {
-                step = try LinearAlgebra.choleskySolve(hessian, gradient)
-            } catch LinearAlgebraError.notPositiveDefinite {
-                usedFallback = true
-                step = try LinearAlgebra.leastSquaresSolve(hessian, gradient)
-            }
+            let (step, fallback) = try newtonStep(xi, sqrtW: sqrtW, gradient: gradient)
+            if fallback { usedFallback = true }
             // Backtracking line search (Armijo) on the objective. Near the optimum the predicted
             // decrease gᵀH⁻¹g falls below what the objective can resolve in floating point; there
             // the full Newton step is taken as it is (the quadratic model is exact enough), and
@@ -159,6 +138,41 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
                              gradientNorm: gradientNorm, usedFallbackSolver: usedFallback)
     }
 
+    /// The penalised log loss's gradient at `beta`, and the square roots of the IRLS weights
+    /// `sᵢ pᵢ (1 − pᵢ)` the Hessian is built from.
+    func gradient(_ xi: Matrix, _ y: [Double], _ s: [Double], _ beta: [Double]) throws -> (gradient: [Double], sqrtW: [Double]) {
+        let n = xi.rows, p = xi.columns - 1
+        let eta = try LinearAlgebra.times(xi, beta)
+        var residual = [Double](repeating: 0, count: n)
+        var sqrtW = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let pi = sigmoid(eta[i])
+            residual[i] = s[i] * (pi - y[i])
+            sqrtW[i] = (s[i] * pi * (1 - pi)).squareRoot()
+        }
+        var gradient = try LinearAlgebra.transposeTimes(xi, residual)
+        for j in 1...max(1, p) where j <= p { gradient[j] += l2 * beta[j] }
+        return (gradient, sqrtW)
+    }
+
+    /// The Newton step `H⁻¹ ∇f`: the Hessian `XᵀWX + λĨ` built with BLAS from `W^{½}X` and
+    /// solved by Cholesky, or by an SVD least-squares solve when it is not numerically positive
+    /// definite (`fallback`).
+    func newtonStep(_ xi: Matrix, sqrtW: [Double], gradient: [Double]) throws -> (step: [Double], fallback: Bool) {
+        let n = xi.rows, p = xi.columns - 1
+        var weighted = xi
+        weighted.storage.withUnsafeMutableBufferPointer { w in
+            for j in 0...p { for i in 0..<n { w[i + j * n] *= sqrtW[i] } }
+        }
+        var hessian = LinearAlgebra.gram(weighted)
+        for j in 1..<(p + 1) { hessian[j, j] += l2 }
+        do {
+            return (try LinearAlgebra.choleskySolve(hessian, gradient), false)
+        } catch LinearAlgebraError.notPositiveDefinite {
+            return (try LinearAlgebra.leastSquaresSolve(hessian, gradient), true)
+        }
+    }
+
     /// The penalised log loss at `beta`. `xi` has a column per entry of `beta` (its callers build
     /// both), so the product cannot fail; a failure would be a bug, and is +∞ (never accepted as
     /// a descent step) rather than a silently empty sum.
@@ -177,46 +191,3 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
     }
 }
 
-/// A fitted logistic regression.
-public struct LogisticModel: Classifier, Equatable {
-    public var intercept: Double
-    /// One per encoded feature, on the standardised scale.
-    public var coefficients: [Double]
-    public var l2: Double
-    public var iterations: Int
-    public var converged: Bool
-    public var gradientNorm: Double
-    public var usedFallbackSolver: Bool
-
-    /// `β₀ + Xβ`, column by column over the column-major storage. A plain loop rather than BLAS
-    /// `dgemv`: scoring works in batches of a few thousand rows, where OpenBLAS's thread
-    /// start-up costs more than the arithmetic.
-    public func rawScores(_ x: Matrix) -> [Double] {
-        let n = x.rows
-        var z = [Double](repeating: intercept, count: n)
-        guard n > 0 else { return z }
-        precondition(x.columns == coefficients.count, "model has \(coefficients.count) features, matrix \(x.columns)")
-        z.withUnsafeMutableBufferPointer { zp in
-            x.storage.withUnsafeBufferPointer { xp in
-                for j in 0..<coefficients.count {
-                    let b = coefficients[j]
-                    if b == 0 { continue }
-                    let column = j * n
-                    for i in 0..<n { zp[i] += b * xp[column + i] }
-                }
-            }
-        }
-        return z
-    }
-
-    /// `βⱼ (xⱼ − x̄ⱼ)` per feature; the baseline `β₀ + Σ βⱼ x̄ⱼ` is the margin of an average lead.
-    public func contributions(_ row: [Double], featureMeans: [Double]) -> (baseline: Double, terms: [Double]) {
-        var baseline = intercept
-        var terms = [Double](repeating: 0, count: coefficients.count)
-        for j in 0..<coefficients.count {
-            baseline += coefficients[j] * featureMeans[j]
-            terms[j] = coefficients[j] * (row[j] - featureMeans[j])
-        }
-        return (baseline, terms)
-    }
-}

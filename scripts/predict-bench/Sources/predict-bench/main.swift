@@ -19,7 +19,7 @@ let scorer = LeadScorer(model: model, reasonsPerSide: 0)
 var best = Double.infinity
 for _ in 0..<repeats {
     let start = Date()
-    let scored = scorer.score(x, raw: [])
+    let scored = scorer.score(encoded: x) { _ in [] }
     best = min(best, Date().timeIntervalSince(start))
     precondition(scored.count == table.rowCount)
 }

@@ -36,65 +36,7 @@ public struct ScorecardBuilder: Sendable {
     /// `tierPolicy` (as the model's tiers are).
     public func build(table: Table, schema: Schema, rows: [Int], y: [Double], tierPolicy: TierPolicy = TierPolicy(),
                       source: String) throws -> Result {
-        let missingTokens = schema.missingTokens
-        var candidates: [(column: String, conditions: [Condition], member: [[Bool]])] = []
-        for column in schema.featureColumns {
-            guard let c = table.index(of: column.name) else { continue }
-            let ref = ColumnReference(name: column.name)
-            let raw = rows.map { table.columns[c][$0] }
-            let isMissing = raw.map { missingTokens.isMissing($0) }
-            var conditions: [Condition] = [], member: [[Bool]] = []
-            func add(_ condition: Condition, _ hits: [Bool]) {
-                guard hits.contains(true) else { return }
-                conditions.append(condition)
-                member.append(hits)
-            }
-            switch column.kind {
-            case .numeric:
-                let x = raw.map { column.numberFormat.parse($0) ?? .nan }
-                let present = x.filter { !$0.isNaN }.sorted()
-                guard !present.isEmpty else { continue }
-                var cuts: [Double] = []
-                for b in 1..<bands {
-                    let q = present[min(present.count - 1, b * present.count / bands)]
-                    if q > present[0], cuts.last.map({ q > $0 }) ?? true { cuts.append(niceCut(q)) }
-                }
-                cuts = Array(Set(cuts)).sorted()
-                let edges = [-Double.infinity] + cuts + [Double.infinity]
-                for k in 0..<(edges.count - 1) {
-                    let lo = edges[k], hi = edges[k + 1]
-                    let condition: Condition
-                    if lo == -.infinity && hi == .infinity { condition = .present(ref) }
-                    else if lo == -.infinity { condition = .compare(ref, .less, hi) }
-                    else if hi == .infinity { condition = .compare(ref, .greaterOrEqual, lo) }
-                    else { condition = .all([.compare(ref, .greaterOrEqual, lo), .compare(ref, .less, hi)]) }
-                    add(condition, x.map { !$0.isNaN && $0 >= lo && $0 < hi })
-                }
-            case .boolean:
-                let b = raw.map { Values.boolean($0) }
-                add(.isTrue(ref), b.map { $0 == true })
-                add(.isFalse(ref), b.map { $0 == false })
-            default:  // categorical
-                var counts: [String: (count: Int, first: String)] = [:]
-                for (v, m) in zip(raw, isMissing) where !m {
-                    let key = Values.lowercasedTrimmed(v)
-                    if let seen = counts[key] { counts[key] = (seen.count + 1, seen.first) } else { counts[key] = (1, Values.trim(v)) }
-                }
-                let floor = max(Double(minLevelCount), minLevelShare * Double(rows.count))
-                let kept = counts.filter { Double($0.value.count) >= floor }.sorted { $0.value.count > $1.value.count }
-                for (key, level) in kept {
-                    add(.equals(ref, .text(level.first)), raw.map { Values.lowercasedTrimmed($0) == key }.enumerated().map { $1 && !isMissing[$0] })
-                }
-                let keptKeys = Set(kept.map(\.key))
-                if kept.count < counts.count {
-                    add(.all([.present(ref), .not(.oneOf(ref, kept.map { .text($0.value.first) }))]),
-                        raw.enumerated().map { !isMissing[$0] && !keptKeys.contains(Values.lowercasedTrimmed($1)) })
-                }
-            }
-            if isMissing.contains(true) { add(.missing(ref), isMissing) }
-            guard conditions.count >= 2 else { continue }
-            candidates.append((column.name, conditions, member))
-        }
+        let candidates = schema.featureColumns.compactMap { columnCandidates(of: $0, table: table, rows: rows, missing: schema.missingTokens) }
         guard !candidates.isEmpty else {
             throw DataError.tooFewRows(SourceLocation(file: table.source), reason: "no column varies enough to build a scorecard from")
         }
@@ -137,6 +79,67 @@ public struct ScorecardBuilder: Sendable {
         let group = RuleGroup(name: "scorecard", max: nil, min: nil, decay: nil, rules: rules, line: 0)
         return Result(attributes: attributes,
                       rules: RuleSet(version: RuleSet.currentVersion, groups: [group], mql: mql, sql: sql, grade: nil, source: source))
+    }
+
+    /// A column's candidate attributes: quantile bands of numbers, yes and no, common levels
+    /// (the rest together), missing; nil when it offers fewer than two.
+    func columnCandidates(of column: ColumnSchema, table: Table, rows: [Int], missing missingTokens: MissingTokens)
+        -> (column: String, conditions: [Condition], member: [[Bool]])? {
+        guard let c = table.index(of: column.name) else { return nil }
+        let ref = ColumnReference(name: column.name)
+        let raw = rows.map { table.columns[c][$0] }
+        let isMissing = raw.map { missingTokens.isMissing($0) }
+        var conditions: [Condition] = [], member: [[Bool]] = []
+        func add(_ condition: Condition, _ hits: [Bool]) {
+            guard hits.contains(true) else { return }
+            conditions.append(condition)
+            member.append(hits)
+        }
+        switch column.kind {
+        case .numeric:
+            let x = raw.map { column.numberFormat.parse($0) ?? .nan }
+            let present = x.filter { !$0.isNaN }.sorted()
+            guard !present.isEmpty else { return nil }
+            var cuts: [Double] = []
+            for b in 1..<bands {
+                let q = present[min(present.count - 1, b * present.count / bands)]
+                if q > present[0], cuts.last.map({ q > $0 }) ?? true { cuts.append(niceCut(q)) }
+            }
+            cuts = Array(Set(cuts)).sorted()
+            let edges = [-Double.infinity] + cuts + [Double.infinity]
+            for k in 0..<(edges.count - 1) {
+                let lo = edges[k], hi = edges[k + 1]
+                let condition: Condition
+                if lo == -.infinity && hi == .infinity { condition = .present(ref) }
+                else if lo == -.infinity { condition = .compare(ref, .less, hi) }
+                else if hi == .infinity { condition = .compare(ref, .greaterOrEqual, lo) }
+                else { condition = .all([.compare(ref, .greaterOrEqual, lo), .compare(ref, .less, hi)]) }
+                add(condition, x.map { !$0.isNaN && $0 >= lo && $0 < hi })
+            }
+        case .boolean:
+            let b = raw.map { Values.boolean($0) }
+            add(.isTrue(ref), b.map { $0 == true })
+            add(.isFalse(ref), b.map { $0 == false })
+        default:  // categorical
+            var counts: [String: (count: Int, first: String)] = [:]
+            for (v, m) in zip(raw, isMissing) where !m {
+                let key = Values.lowercasedTrimmed(v)
+                if let seen = counts[key] { counts[key] = (seen.count + 1, seen.first) } else { counts[key] = (1, Values.trim(v)) }
+            }
+            let floor = max(Double(minLevelCount), minLevelShare * Double(rows.count))
+            let kept = counts.filter { Double($0.value.count) >= floor }.sorted { $0.value.count > $1.value.count }
+            for (key, level) in kept {
+                add(.equals(ref, .text(level.first)), raw.map { Values.lowercasedTrimmed($0) == key }.enumerated().map { $1 && !isMissing[$0] })
+            }
+            let keptKeys = Set(kept.map(\.key))
+            if kept.count < counts.count {
+                add(.all([.present(ref), .not(.oneOf(ref, kept.map { .text($0.value.first) }))]),
+                    raw.enumerated().map { !isMissing[$0] && !keptKeys.contains(Values.lowercasedTrimmed($1)) })
+            }
+        }
+        if isMissing.contains(true) { add(.missing(ref), isMissing) }
+        guard conditions.count >= 2 else { return nil }
+        return (column.name, conditions, member)
     }
 
     /// A cut point rounded to 3 significant digits (readable; bands barely move), without the
