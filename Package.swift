@@ -12,6 +12,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The scoring service only (LeadScoreService): HTTP and the embedded store.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // OpenBLAS (CBLAS) + LAPACKE. Only LinearAlgebra imports this.
@@ -28,9 +32,24 @@ let package = Package(
         // Harnesses for every parser of outside input: fuzzed by scripts/fuzz.sh, their corpora
         // replayed by the unit tests.
         .target(name: "FuzzTargets", dependencies: ["LeadScoring"]),
+        // zlib, for gzip-compressed request bodies (Segment's libraries send them).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The scoring service: HTTP API, embedded store, live scores. Only the CLI depends on it;
+        // the LeadScoring library and its tests stay free of server dependencies.
+        .target(
+            name: "LeadScoreService",
+            dependencies: [
+                "LeadScoring", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("openapi.json")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .executableTarget(
             name: "leadscore",
-            dependencies: ["LeadScoring", "LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["LeadScoring", "LinearAlgebra", "LeadScoreService", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "LeadScoringTests", dependencies: ["LeadScoring", "FuzzTargets"]),

@@ -15,7 +15,8 @@ struct LeadScore: ParsableCommand {
         """,
         version: LeadScoreVersion.current,
         subcommands: [Quickstart.self, Generate.self, SchemaCommand.self, Train.self, Predict.self,
-                      Evaluate.self, Inspect.self, RulesCommand.self, Compare.self, DriftCommand.self, Retrain.self, Models.self, Report.self]
+                      Evaluate.self, Inspect.self, RulesCommand.self, Compare.self, DriftCommand.self, Retrain.self, Models.self, Report.self,
+                      Serve.self, Keys.self]
     )
 }
 

@@ -62,7 +62,7 @@ struct Train: LeadScoreCommand {
     func validate() throws {
         guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be ≥ 0") }
         guard minCategoryCount >= 1 else { throw ValidationError("--min-category-count must be ≥ 1") }
-        guard parseDuration(budget) != nil else { throw ValidationError("--budget: '\(budget)' is not a duration such as 60s or 5m") }
+        guard Durations.seconds(budget) != nil else { throw ValidationError("--budget: '\(budget)' is not a duration such as 60s or 5m") }
         if let tuneTrials, tuneTrials < 1 { throw ValidationError("--tune-trials must be at least 1") }
     }
 
@@ -80,7 +80,7 @@ struct Train: LeadScoreCommand {
         leaks.apply(to: &options)
         if tune || tuneTrials != nil {
             options.tuneTrials = tuneTrials
-            options.tuneBudget = tuneTrials == nil ? parseDuration(budget) : nil
+            options.tuneBudget = tuneTrials == nil ? Durations.seconds(budget) : nil
         }
         return options
     }
@@ -126,14 +126,4 @@ func checkWritable(_ path: String) throws {
     guard access(directory, W_OK) == 0 else {
         throw FileError.unwritable(path: path, reason: "the folder '\(directory)' is not writable: \(String(cString: strerror(errno)))")
     }
-}
-
-/// Seconds in "60s", "5m", "1h" or a bare number of seconds.
-func parseDuration(_ text: String) -> Double? {
-    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-    for (suffix, factor) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where t.hasSuffix(suffix) {
-        if let x = Double(t.dropLast(suffix.count)), x > 0, x.isFinite { return x * factor }
-    }
-    if let x = Double(t), x > 0, x.isFinite { return x }
-    return nil
 }

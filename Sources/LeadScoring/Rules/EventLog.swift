@@ -11,6 +11,15 @@ public struct EventLog: Sendable {
         /// Seconds since 1970-01-01 UTC.
         public var time: Double
         public var value: Double?
+        /// Anything else the event says (the log's other columns; a tracked event's properties).
+        public var properties: [String: String]
+
+        public init(activity: String, time: Double, value: Double? = nil, properties: [String: String] = [:]) {
+            self.activity = activity
+            self.time = time
+            self.value = value
+            self.properties = properties
+        }
     }
 
     public var source: String
@@ -94,7 +103,12 @@ public struct EventLog: Sendable {
             guard !activity.isEmpty else {
                 throw DataError.badValue(SourceLocation(file: path, line: record.line, field: header[activityIndex], value: ""), reason: "an event needs an activity name")
             }
-            events[Values.trim(record.fields[idIndex]), default: []].append(Event(activity: activity, time: t, value: value))
+            var properties: [String: String] = [:]
+            for (c, name) in header.enumerated() where ![idIndex, activityIndex, timeIndex, valueIndex].contains(c) && !name.isEmpty {
+                let v = Values.trim(record.fields[c])
+                if !v.isEmpty { properties[name] = v }
+            }
+            events[Values.trim(record.fields[idIndex]), default: []].append(Event(activity: activity, time: t, value: value, properties: properties))
         }
         return EventLog(source: path, idColumn: header[idIndex], events: events)
     }

@@ -125,12 +125,19 @@ struct RuleFileParser {
         }
         if let onNode = map["on"] {
             try allowKeys(map, ["on"], what: "an 'on' rule")
-            guard let on = onNode.mapping else { throw fail(onNode, "'on' must be {activity: NAME, points: N, within_days: DAYS}") }
-            try allowKeys(on, ["activity", "points", "within_days", "max", "per_value"], what: "'on'")
+            guard let on = onNode.mapping else { throw fail(onNode, "'on' must be {activity: NAME, points: N, within: 90d}") }
+            try allowKeys(on, ["activity", "points", "within_days", "within", "max", "per_value"], what: "'on'")
             guard let activity = on["activity"]?.string, !activity.isEmpty else { throw fail(onNode, "'on' needs 'activity: NAME'") }
             guard let points = try number(on, "points", in: onNode) else { throw fail(onNode, "'on' needs 'points: N'") }
-            let within = try number(on, "within_days", in: onNode)
+            var within = try number(on, "within_days", in: onNode)
             if let within, within <= 0 { throw fail(on["within_days"], "within_days must be positive") }
+            if let durationNode = on["within"] {
+                guard within == nil else { throw fail(durationNode, "give 'within' or 'within_days', not both") }
+                guard let text = durationNode.string, let seconds = Durations.seconds(text) else {
+                    throw fail(durationNode, "'within' must be a duration such as 90d, 12h, 30m or 45s")
+                }
+                within = seconds / 86_400
+            }
             let cap = try number(on, "max", in: onNode)
             if let cap, cap < 0 { throw fail(on["max"], "'max' caps the rule's points in absolute value and must not be negative") }
             var perValue = false

@@ -62,7 +62,7 @@ public struct Rule: Codable, Equatable, Sendable {
         case let .per(c, points, max): return "\(c.name) × \(formatPoints(points))" + (max.map { " (max \(formatPoints($0)))" } ?? "")
         case let .on(activity, points, within, max, perValue):
             var s = "\(activity) × \(formatPoints(points))" + (perValue ? " per unit of value" : "")
-            if let within { s += " within \(formatPoints(within)) days" }
+            if let within { s += " within \(within == within.rounded() ? "\(formatPoints(within)) days" : Durations.text(within * 86_400))" }
             if let max { s += " (max \(formatPoints(max)))" }
             return s
         }
@@ -147,6 +147,35 @@ public struct RuleSet: Codable, Equatable, Sendable {
             for r in refs where seen.insert(r.name.lowercased()).inserted { out.append(r) }
         }
         return out
+    }
+
+    /// The kind of column each rule's test needs, by lower-cased column name (numbers for
+    /// comparisons and `per`, dates for decay, yes/no for `is`, text for the rest): how a column
+    /// the rules read but no file describes is read (the scoring service's leads).
+    public var expectedKinds: [String: ColumnKind] {
+        var kinds: [String: ColumnKind] = [:]
+        func visit(_ c: Condition) {
+            switch c {
+            case let .between(ref, _, _), let .compare(ref, _, _): kinds[ref.name.lowercased()] = .numeric
+            case let .isTrue(ref), let .isFalse(ref): kinds[ref.name.lowercased()] = .boolean
+            case let .equals(ref, v): if case .number = v { kinds[ref.name.lowercased()] = .numeric }
+            case let .oneOf(ref, vs): if vs.allSatisfy({ if case .number = $0 { return true } else { return false } }) { kinds[ref.name.lowercased()] = .numeric }
+            case let .all(list), let .any(list): list.forEach(visit)
+            case let .not(inner): visit(inner)
+            default: break
+            }
+        }
+        for group in groups {
+            if let since = group.decay?.since { kinds[since.name.lowercased()] = .date }
+            for rule in group.rules {
+                switch rule.kind {
+                case let .when(c, _): visit(c)
+                case let .per(ref, _, _): kinds[ref.name.lowercased()] = .numeric
+                case .on: break
+                }
+            }
+        }
+        return kinds
     }
 
     public static func load(path: String) throws -> RuleSet {

@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import LeadScoring
+
+extension ScoringServer {
+    /// Seconds between checks of the model registry's active version (SIGHUP checks at once).
+    static let registryPoll = 5.0
+
+    /// Starts the work that keeps stored scores live without requests: the decay sweep (each
+    /// lead is rescored when its next change falls due: a window or an event rule running out,
+    /// points decaying) and, for a registry, following its active version.
+    func startBackgroundWork() -> [Task<Void, Never>] {
+        engine.scored = { [metrics] n in metrics.scored(n) }
+        let sweep = Task.detached { [self] in
+            while !Task.isCancelled {
+                do {
+                    let n = try await sweepDue(now: Date().timeIntervalSince1970)
+                    if n > 0 { continue }  // more may be due
+                } catch {
+                    FileHandle.standardError.write(Data("leadscore serve: decay sweep: \(error)\n".utf8))
+                }
+                try? await Task.sleep(nanoseconds: 500_000_000)
+            }
+        }
+        var tasks = [sweep]
+        if engine.source.isRegistry {
+            let hangup = HangupSignal()
+            tasks.append(Task.detached { [self] in
+                while !Task.isCancelled {
+                    await hangup.wait(seconds: ScoringServer.registryPoll)
+                    await followRegistry()
+                }
+            })
+        }
+        return tasks
+    }
+
+    /// Rescores the leads whose next change is due (up to 500 in one transaction); returns
+    /// how many.
+    func sweepDue(now: Double) async throws -> Int {
+        try await store.write { [engine] db in
+            let due = try String.fetchAll(db, sql: "SELECT id FROM leads WHERE next_check_at <= ? ORDER BY next_check_at LIMIT 500", arguments: [now])
+            for id in due { try engine.rescore(db, id: id, cause: .decay, now: now) }
+            return due.count
+        }
+    }
+
+    /// Switches to the registry's active version when it changed and rescores every stored
+    /// lead with it (in transactions of 500, so requests go on meanwhile).
+    func followRegistry() async {
+        do {
+            let before = engine.modelVersion
+            guard try engine.reloadIfChanged() else { return }
+            FileHandle.standardError.write(Data("leadscore serve: model \(before) → \(engine.modelVersion); rescoring stored leads\n".utf8))
+            var after = ""
+            while true {
+                let now = Date().timeIntervalSince1970
+                let last = try await store.write { [engine, after] db -> String? in
+                    let ids = try String.fetchAll(db, sql: "SELECT id FROM leads WHERE id > ? ORDER BY id LIMIT 500", arguments: [after])
+                    for id in ids { try engine.rescore(db, id: id, cause: .model, now: now) }
+                    return ids.last
+                }
+                guard let last else { break }
+                after = last
+            }
+        } catch {
+            FileHandle.standardError.write(Data("leadscore serve: following the registry: \(error)\n".utf8))
+        }
+    }
+}
+
+/// SIGHUP, as an awaitable: `wait(seconds:)` returns after the timeout or at once on SIGHUP.
+final class HangupSignal: @unchecked Sendable {
+    private let source: DispatchSourceSignal
+    private let lock = NSLock()
+    private var pending = false
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    init() {
+        signal(SIGHUP, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { [weak self] in self?.fire() }
+        source.resume()
+    }
+
+    private func fire() {
+        let continuation: CheckedContinuation<Void, Never>? = lock.withLock {
+            if let w = waiter { waiter = nil; return w }
+            pending = true
+            return nil
+        }
+        continuation?.resume()
+    }
+
+    func wait(seconds: Double) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now: Bool = lock.withLock {
+                if pending { pending = false; return true }
+                waiter = continuation
+                return false
+            }
+            if now { continuation.resume(); return }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [weak self] in
+                guard let self else { return }
+                let c: CheckedContinuation<Void, Never>? = self.lock.withLock {
+                    guard let w = self.waiter else { return nil }
+                    self.waiter = nil
+                    return w
+                }
+                c?.resume()
+            }
+        }
+    }
+}

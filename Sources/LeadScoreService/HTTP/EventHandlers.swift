@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+import Hummingbird
+import LeadScoring
+
+/// An event on its way into the store.
+struct IncomingEvent {
+    var id: String
+    var leadId: String
+    var type: String
+    var time: Double
+    var value: Double?
+    var properties: [String: JSONValue]
+}
+
+/// What a Segment message asks of the store, checked before anything is written.
+enum SegmentChange {
+    case event(IncomingEvent)
+    case traits(leadId: String, traits: [String: JSONValue])
+    case alias(from: String, to: String)
+}
+
+enum SegmentKind: String, CaseIterable {
+    case track, identify, alias, batch, page, screen, group
+    static var allCases: [SegmentKind] { [.track, .identify, .alias, .batch] }
+}
+
+extension ScoringServer {
+    func postEvents(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try await authorize(request, .write)
+        let body = try await self.body(request)
+        try body.only(["events"])
+        let items = try body.array("events", max: 1000)
+        let events = try items.enumerated().map { i, item -> IncomingEvent in
+            let e = try JSONReader(item, path: "events[\(i)]")
+            try e.only(["id", "leadId", "type", "timestamp", "value", "properties"])
+            return IncomingEvent(id: try e.string("id") ?? "", leadId: try e.string("leadId") ?? "", type: try e.string("type") ?? "",
+                                 time: try e.time("timestamp", required: true) ?? 0, value: try e.number("value"),
+                                 properties: try e.object("properties", required: false)?.fields ?? [:])
+        }
+        let now = Date().timeIntervalSince1970
+        let (accepted, duplicates) = try await store.write { [engine] db in
+            try ScoringServer.apply(db, engine: engine, changes: events.map(SegmentChange.event), now: now)
+        }
+        metrics.ingested(accepted)
+        struct Answer: Encodable { var accepted: Int; var duplicates: Int }
+        return Responses.json(Answer(accepted: accepted, duplicates: duplicates))
+    }
+
+    /// Applies events, trait merges and aliases in order inside one transaction, then rescores
+    /// each lead they touched once. Returns (events stored, repeated event ids).
+    static func apply(_ db: Database, engine: ScoringEngine, changes: [SegmentChange], now: Double) throws -> (Int, Int) {
+        var accepted = 0, duplicates = 0
+        var touched: [String: ChangeCause] = [:], order: [String] = []
+        func touch(_ id: String, _ cause: ChangeCause) {
+            if touched[id] == nil { order.append(id) }
+            if touched[id] != .attributes { touched[id] = cause }
+        }
+        for change in changes {
+            switch change {
+            case let .event(e):
+                try ScoringEngine.ensureLead(db, id: e.leadId, now: now)
+                let properties = e.properties.isEmpty ? nil : String(decoding: try JSONValue.encoder.encode(e.properties), as: UTF8.self)
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO events (id, lead_id, type, time, value, properties, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [e.id, e.leadId, e.type, e.time, e.value, properties, now])
+                if db.changesCount > 0 {
+                    accepted += 1
+                    touch(e.leadId, .event)
+                } else {
+                    duplicates += 1
+                }
+            case let .traits(id, traits):
+                try ScoringEngine.ensureLead(db, id: id, now: now)
+                guard let stored = try StoredLead.fetch(db, id: id) else { continue }
+                var merged = stored.attributes
+                for (k, v) in traits where !k.isEmpty { if v == .null { merged.removeValue(forKey: k) } else { merged[k] = v } }
+                let text = String(decoding: try JSONValue.encoder.encode(merged), as: UTF8.self)
+                try db.execute(sql: "UPDATE leads SET attributes = ?, updated_at = ? WHERE id = ?", arguments: [text, now, id])
+                touch(id, .attributes)
+            case let .alias(from, to):
+                guard from != to else { continue }
+                try ScoringEngine.ensureLead(db, id: to, now: now)
+                guard let known = try StoredLead.fetch(db, id: to) else { continue }
+                if let anonymous = try StoredLead.fetch(db, id: from) {
+                    // The known lead's own attributes win; the anonymous one's fill the gaps.
+                    let merged = anonymous.attributes.merging(known.attributes) { _, mine in mine }
+                    let text = String(decoding: try JSONValue.encoder.encode(merged), as: UTF8.self)
+                    try db.execute(sql: "UPDATE leads SET attributes = ?, updated_at = ? WHERE id = ?", arguments: [text, now, to])
+                    try db.execute(sql: "UPDATE events SET lead_id = ? WHERE lead_id = ?", arguments: [to, from])
+                    try db.execute(sql: "DELETE FROM history WHERE lead_id = ?", arguments: [from])
+                    try db.execute(sql: "DELETE FROM leads WHERE id = ?", arguments: [from])
+                    touched.removeValue(forKey: from)
+                    order.removeAll { $0 == from }
+                }
+                touch(to, .attributes)
+            }
+        }
+        for id in order { if let cause = touched[id] { try engine.rescore(db, id: id, cause: cause, now: now) } }
+        return (accepted, duplicates)
+    }
+
+    // MARK: Segment
+
+    /// Segment's HTTP tracking API: track, identify, alias and batch, with the write key as the
+    /// Basic-auth user name; each message's `messageId` makes it idempotent.
+    func segment(_ kind: SegmentKind, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try await authorize(request, .write, allowBasic: true)
+        let body = try await self.body(request, limit: kind == .batch ? ScoringServer.segmentBatchLimit : ScoringServer.segmentLimit)
+        let now = Date().timeIntervalSince1970
+        var changes: [SegmentChange] = []
+        if kind == .batch {
+            for (i, item) in try body.array("batch", max: 10_000).enumerated() {
+                let message = try JSONReader(item, path: "batch[\(i)]")
+                guard let typeText = try message.string("type"), let type = SegmentKind(rawValue: typeText), type != .batch else {
+                    throw APIError.badRequest("'batch[\(i)].type' must be track, identify, alias, page, screen or group", field: "batch[\(i)].type")
+                }
+                if let change = try ScoringServer.segmentChange(type, message, now: now) { changes.append(change) }
+            }
+        } else if let change = try ScoringServer.segmentChange(kind, body, now: now) {
+            changes.append(change)
+        }
+        let (accepted, _) = try await store.write { [engine, changes] db in try ScoringServer.apply(db, engine: engine, changes: changes, now: now) }
+        metrics.ingested(accepted)
+        struct Answer: Encodable { var success = true }
+        return Responses.json(Answer())
+    }
+
+    static func segmentChange(_ kind: SegmentKind, _ m: JSONReader, now: Double) throws -> SegmentChange? {
+        func identity(_ key: String) throws -> String? {
+            switch m.fields[key] {
+            case let .number(d)?: return JSONValue.numberText(d)
+            default: return try m.string(key, required: false)
+            }
+        }
+        if kind == .alias {
+            guard let to = try identity("userId") else { throw APIError.badRequest("'\(m.name("userId"))' is required", field: m.name("userId")) }
+            guard let from = try identity("previousId") else { throw APIError.badRequest("'\(m.name("previousId"))' is required", field: m.name("previousId")) }
+            return .alias(from: from, to: to)
+        }
+        guard let lead = try identity("userId") ?? identity("anonymousId") else {
+            throw APIError.badRequest("a message needs 'userId' or 'anonymousId'", field: m.name("userId"))
+        }
+        switch kind {
+        case .identify:
+            return .traits(leadId: lead, traits: try m.object("traits", required: false)?.fields ?? [:])
+        case .track, .page, .screen:
+            let type: String
+            if kind == .track {
+                type = try m.string("event") ?? ""
+            } else {
+                type = kind.rawValue
+            }
+            let properties = try m.object("properties", required: false)?.fields ?? [:]
+            var value: Double? = nil
+            switch properties["value"] {
+            case let .number(d)?: value = d
+            case let .string(s)?: value = Double(s)
+            default: break
+            }
+            let time = try m.time("timestamp", required: false) ?? m.time("originalTimestamp", required: false) ?? now
+            // Without a messageId there is nothing to recognise a repeat by.
+            let id = try m.string("messageId", required: false) ?? "srv-" + UUID().uuidString
+            return .event(IncomingEvent(id: id, leadId: lead, type: type, time: time, value: value, properties: properties))
+        case .group, .alias, .batch:
+            return nil
+        }
+    }
+}

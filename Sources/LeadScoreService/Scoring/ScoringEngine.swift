@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import LeadScoring
+
+/// The model the service scores with, and everything that changes a stored lead's score: a
+/// lead is rescored inside the transaction that changes it (so its stored tier is never behind
+/// its data), and every change of its tier is written to its history with the cause.
+public final class ScoringEngine: @unchecked Sendable {
+    public let configuration: ServiceConfiguration
+    let source: ModelSource
+    let rules: RuleSet?
+    private let lock = NSLock()
+    private var current: (read: LiveScorer, write: LiveScorer)
+    /// Told how many scores were computed (the metrics).
+    var scored: ((Int) -> Void)?
+
+    public init(configuration: ServiceConfiguration) throws {
+        guard let model = configuration.model else {
+            throw UsageError("no model: give --model FILE_OR_REGISTRY or 'model:' in the configuration")
+        }
+        self.configuration = configuration
+        source = try ModelSource(path: model)
+        rules = try configuration.rules.map { try RuleSet.load(path: $0) }
+        let (loaded, version) = try source.load()
+        current = try ScoringEngine.scorers(loaded, version: version, rules: rules, configuration: configuration)
+    }
+
+    static func scorers(_ model: LeadModel, version: String, rules: RuleSet?, configuration: ServiceConfiguration) throws -> (read: LiveScorer, write: LiveScorer) {
+        // Reads explain the score (reasons); writes store only the score and tier.
+        (try LiveScorer(model: model, modelVersion: version, rules: rules, configuration: configuration),
+         try LiveScorer(model: model, modelVersion: version, rules: rules, configuration: configuration, reasonsPerSide: 0))
+    }
+
+    /// The scorer that explains (for answers).
+    public var reader: LiveScorer { lock.withLock { current.read } }
+    var writer: LiveScorer { lock.withLock { current.write } }
+    public var modelVersion: String { reader.modelVersion }
+
+    /// Loads the model source's current version if it changed; true when it did.
+    public func reloadIfChanged() throws -> Bool {
+        guard source.isRegistry, let active = try source.activeVersion(), active != modelVersion else { return false }
+        let (model, version) = try source.load()
+        let next = try ScoringEngine.scorers(model, version: version, rules: rules, configuration: configuration)
+        lock.withLock { current = next }
+        return true
+    }
+
+    static func lead(_ stored: StoredLead, events: [EventLog.Event]) -> LiveLead {
+        LiveLead(id: stored.id, attributes: stored.attributes.mapValues(\.cellText), events: events)
+    }
+
+    /// Rescores lead `id` as of `now` and stores the result; a tier change is written to the
+    /// history with `cause`. With `explain`, the score carries its reasons (for an answer).
+    /// Returns nil when there is no such lead.
+    @discardableResult
+    func rescore(_ db: Database, id: String, cause: ChangeCause, now: Double, explain: Bool = false) throws -> (lead: StoredLead, score: LiveScore)? {
+        guard var stored = try StoredLead.fetch(db, id: id) else { return nil }
+        let events = try StoredEvent.activity(db, leadId: id)
+        let scorer = explain ? reader : writer
+        let lead = ScoringEngine.lead(stored, events: events)
+        let score = try scorer.score(lead, at: now)
+        let next = scorer.nextChange(lead, after: now)
+        let changed = score.tier != stored.tier || stored.sequence == 0
+        if changed {
+            try db.execute(sql: """
+                INSERT INTO history (lead_id, from_tier, to_tier, at, cause, probability, score, model_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, stored.sequence == 0 ? nil : stored.tier.rawValue, score.tier.rawValue, now, cause.rawValue,
+                                 score.probability, score.score, score.modelVersion])
+            stored.tierChangedAt = now
+            stored.sequence += 1
+        }
+        try db.execute(sql: """
+            UPDATE leads SET probability = ?, score = ?, tier = ?, points = ?, grade = ?, model_version = ?,
+                tier_changed_at = ?, next_check_at = ?, sequence = ? WHERE id = ?
+            """, arguments: [score.probability, score.score, score.tier.rawValue, score.points, score.grade, score.modelVersion,
+                             stored.tierChangedAt, next, stored.sequence, id])
+        stored.probability = score.probability
+        stored.score = score.score
+        stored.tier = score.tier
+        stored.points = score.points
+        stored.grade = score.grade
+        stored.modelVersion = score.modelVersion
+        scored?(1)
+        return (stored, score)
+    }
+
+    /// Creates lead `id` if it is not stored yet (with no attributes and no score: the caller
+    /// rescores it). True when it was created.
+    @discardableResult
+    static func ensureLead(_ db: Database, id: String, now: Double) throws -> Bool {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO leads (id, attributes, created_at, updated_at, probability, score, tier, model_version, tier_changed_at, sequence)
+            VALUES (?, '{}', ?, ?, 0, 0, 'Cold', '', ?, 0)
+            """, arguments: [id, now, now, now])
+        return db.changesCount > 0
+    }
+
+    /// Replaces or merges a lead's attributes (a null value removes one) and rescores it.
+    func setAttributes(_ db: Database, id: String, attributes: [String: JSONValue], merge: Bool, now: Double) throws -> (lead: StoredLead, score: LiveScore)? {
+        if !merge { try ScoringEngine.ensureLead(db, id: id, now: now) }
+        guard let stored = try StoredLead.fetch(db, id: id) else { return nil }
+        var next = merge ? stored.attributes : [:]
+        for (k, v) in attributes {
+            if v == .null { next.removeValue(forKey: k) } else { next[k] = v }
+        }
+        let text = String(decoding: try JSONValue.encoder.encode(next), as: UTF8.self)
+        try db.execute(sql: "UPDATE leads SET attributes = ?, updated_at = ? WHERE id = ?", arguments: [text, now, id])
+        return try rescore(db, id: id, cause: .attributes, now: now, explain: true)
+    }
+}
+
+/// Where the model comes from: a model file, or a registry folder whose active version the
+/// service follows.
+struct ModelSource {
+    let path: String
+    let registry: ModelRegistry?
+    var isRegistry: Bool { registry != nil }
+
+    init(path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw FileError.unreadable(path: path, reason: "no such model file or registry folder")
+        }
+        self.path = path
+        registry = isDir.boolValue ? try ModelRegistry(directory: path, create: false) : nil
+    }
+
+    func activeVersion() throws -> String? {
+        guard let registry else { return nil }
+        return try registry.index().active.map { "v\($0)" }
+    }
+
+    /// The model and its version: `vN` in a registry, else the file's name and the first 12
+    /// hex digits of its SHA-256.
+    func load() throws -> (LeadModel, String) {
+        if let registry {
+            guard let (version, model) = try registry.active() else {
+                throw UsageError("\(path): the registry has no active model yet (leadscore retrain adds one)")
+            }
+            return (model, "v\(version)")
+        }
+        let model = try LeadModel.load(from: path)
+        let digest = try SHA256.hexDigest(ofFile: path)
+        return (model, URL(fileURLWithPath: path).lastPathComponent + "@" + digest.prefix(12))
+    }
+}
