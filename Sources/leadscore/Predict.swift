@@ -27,11 +27,26 @@ struct Predict: LeadScoreCommand {
 
     @OptionGroup var tierOptions: TierOptions
 
-    @Flag(help: "Write JSON lines instead of CSV.")
+    @Flag(help: "Write JSON lines instead of CSV (probabilities at full precision).")
     var json = false
+
+    @Option(help: ArgumentHelp("Decimals of the probability in the CSV: 1 to 17, or 'full' (the shortest text that reads back as the same number). JSON is always full.", valueName: "N|full"))
+    var precision: String = "6"
+
+    /// Decimals to write, nil for full precision.
+    var probabilityDigits: Int? {
+        get throws {
+            if json || precision.lowercased() == "full" { return nil }
+            guard let n = Int(precision), (1...17).contains(n) else {
+                throw UsageError("--precision '\(precision)': give a number of decimals from 1 to 17, or 'full'")
+            }
+            return n
+        }
+    }
 
     func validate() throws {
         guard reasons >= 0 else { throw ValidationError("--reasons must be ≥ 0") }
+        _ = try probabilityDigits
         if tierOptions.sqlTop != nil || tierOptions.mqlTop != nil {
             throw ValidationError("--sql-top/--mql-top need labelled holdout leads; at predict time use --tiers mql=P,sql=P")
         }
@@ -44,7 +59,8 @@ struct Predict: LeadScoreCommand {
         defer { reader.close() }
         let output = try AtomicFile(path: out)
         let kept: KeptColumns = keep?.lowercased() == "all" ? .all : .ids(plus: splitList(keep))
-        let s = try scorer.score(file: reader, to: output, format: json ? .jsonLines : .csv, keep: kept) { count in
+        let s = try scorer.score(file: reader, to: output, format: json ? .jsonLines : .csv, keep: kept,
+                                   probabilityDigits: try probabilityDigits) { count in
             if count % 200_000 < LeadScorer.batchSize { Console.note("scored \(grouped(count)) leads (\(elapsed(start)))") }
         }
         try output.commit()
