@@ -4,6 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+# Real peers for the service's tests: schemathesis (against its OpenAPI document) and Segment's
+# own Python library (against its Segment-compatible API). Those tests skip with a message if
+# the packages cannot be installed.
+if [ ! -x scripts/.venv/bin/python ]; then
+  python3 -m venv scripts/.venv || echo "test: no Python virtual environment; the peer tests will skip" >&2
+fi
+if [ -x scripts/.venv/bin/pip ]; then
+  scripts/.venv/bin/pip install -q --disable-pip-version-check "schemathesis>=4.3,<5" "segment-analytics-python>=2.3,<3" \
+    || echo "test: could not install schemathesis / segment-analytics-python; the peer tests will skip" >&2
+fi
 swift build
 swift build --build-tests
 log=$(mktemp)

@@ -11,6 +11,8 @@ public final class ScoringServer: @unchecked Sendable {
     let store: LeadStore
     let engine: ScoringEngine
     let metrics = Metrics()
+    /// The methods of each path, for 405 answers.
+    private var routed: [String: [HTTPRequest.Method]] = [:]
     /// JSON endpoints' body limit; Segment's are 32 KB a call and 500 KB a batch.
     static let bodyLimit = 1_000_000
     static let segmentLimit = 32 * 1024
@@ -46,6 +48,7 @@ public final class ScoringServer: @unchecked Sendable {
     /// Registers a route whose errors become JSON error answers and whose requests are counted
     /// in the metrics under `label`.
     func add(_ router: Router<BasicRequestContext>, _ method: HTTPRequest.Method, _ path: RouterPath, _ label: String, _ handler: @escaping Handler) {
+        routed[path.description, default: []].append(method)
         router.on(path, method: method) { [metrics] request, context in
             let start = DispatchTime.now().uptimeNanoseconds
             let response: Response
@@ -82,6 +85,18 @@ public final class ScoringServer: @unchecked Sendable {
         add(router, .get, "/healthz", "GET /healthz") { _, _ in try await self.health() }
         add(router, .get, "/metrics", "GET /metrics") { _, _ in try await self.metricsText() }
         add(router, .get, "/openapi.json", "GET /openapi.json") { _, _ in ScoringServer.openAPIDocument() }
+        // Any other method on a known path: 405 with the methods it has.
+        for (path, methods) in routed {
+            let allow = methods.map(\.rawValue).joined(separator: ", ")
+            let others: [HTTPRequest.Method] = [.get, .put, .post, .patch, .delete, .trace, .options] + [HTTPRequest.Method("QUERY")].compactMap { $0 }
+            for other in others where !methods.contains(other) {
+                router.on(RouterPath(path), method: other) { _, _ in
+                    var response = APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "\(path) takes \(allow)", field: nil).response
+                    response.headers[.allow] = allow
+                    return response
+                }
+            }
+        }
     }
 
     // MARK: Authentication and bodies
@@ -131,7 +146,7 @@ public final class ScoringServer: @unchecked Sendable {
     }
 
     static func leadId(_ context: BasicRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), !id.isEmpty, id.count <= 200 else {
+        guard let id = context.parameters.get("id"), !id.isEmpty, id.unicodeScalars.count <= 200 else {
             throw APIError.badRequest("a lead id is 1 to 200 characters", field: "id")
         }
         return id

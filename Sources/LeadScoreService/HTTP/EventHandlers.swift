@@ -109,9 +109,14 @@ extension ScoringServer {
         let body = try await self.body(request, limit: kind == .batch ? ScoringServer.segmentBatchLimit : ScoringServer.segmentLimit)
         let now = Date().timeIntervalSince1970
         var changes: [SegmentChange] = []
+        try ScoringServer.checkSegmentFields(body)
         if kind == .batch {
-            for (i, item) in try body.array("batch", max: 10_000).enumerated() {
+            // An empty batch is nothing to do (Segment's libraries do not send one).
+            let items: [JSONValue]
+            if case .array([])? = body.fields["batch"] { items = [] } else { items = try body.array("batch", max: 10_000) }
+            for (i, item) in items.enumerated() {
                 let message = try JSONReader(item, path: "batch[\(i)]")
+                try ScoringServer.checkSegmentFields(message)
                 guard let typeText = try message.string("type"), let type = SegmentKind(rawValue: typeText), type != .batch else {
                     throw APIError.badRequest("'batch[\(i)].type' must be track, identify, alias, page, screen or group", field: "batch[\(i)].type")
                 }
@@ -126,13 +131,27 @@ extension ScoringServer {
         return Responses.json(Answer())
     }
 
-    static func segmentChange(_ kind: SegmentKind, _ m: JSONReader, now: Double) throws -> SegmentChange? {
-        func identity(_ key: String) throws -> String? {
-            switch m.fields[key] {
-            case let .number(d)?: return JSONValue.numberText(d)
-            default: return try m.string(key, required: false)
+    /// The types of the fields Segment's messages carry that the service does not use
+    /// (context, sentAt, …): a wrong type is refused as Segment's API would, null is absent.
+    static func checkSegmentFields(_ m: JSONReader) throws {
+        for (key, value) in m.fields where value != .null {
+            switch key {
+            case "writeKey", "type", "name", "groupId":
+                guard case .string = value else { throw APIError.badRequest("'\(m.name(key))' must be text, not \(value.typeName)", field: m.name(key)) }
+            case "userId", "anonymousId", "previousId", "messageId", "event":
+                _ = try m.string(key, required: false)  // text of 1 to 200 characters
+            case "timestamp", "originalTimestamp", "sentAt":
+                _ = try m.time(key, required: false)
+            case "context", "integrations", "properties", "traits":
+                guard case .object = value else { throw APIError.badRequest("'\(m.name(key))' must be an object, not \(value.typeName)", field: m.name(key)) }
+            default:
+                break  // Segment sends more; what the service does not read is ignored
             }
         }
+    }
+
+    static func segmentChange(_ kind: SegmentKind, _ m: JSONReader, now: Double) throws -> SegmentChange? {
+        func identity(_ key: String) throws -> String? { try m.string(key, required: false) }
         if kind == .alias {
             guard let to = try identity("userId") else { throw APIError.badRequest("'\(m.name("userId"))' is required", field: m.name("userId")) }
             guard let from = try identity("previousId") else { throw APIError.badRequest("'\(m.name("previousId"))' is required", field: m.name("previousId")) }

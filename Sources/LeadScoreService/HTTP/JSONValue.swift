@@ -122,7 +122,7 @@ struct JSONReader {
             return nil
         case let .string(s)?:
             guard !s.isEmpty else { throw APIError.badRequest("'\(name(key))' must not be empty", field: name(key)) }
-            guard s.count <= maxLength else { throw APIError.badRequest("'\(name(key))' is longer than \(maxLength) characters", field: name(key)) }
+            guard s.unicodeScalars.count <= maxLength else { throw APIError.badRequest("'\(name(key))' is longer than \(maxLength) characters", field: name(key)) }
             return s
         case let v?:
             throw APIError.badRequest("'\(name(key))' must be text, not \(v.typeName)", field: name(key))

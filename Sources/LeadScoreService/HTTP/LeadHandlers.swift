@@ -166,7 +166,7 @@ extension ScoringServer {
         let limit = try ScoringServer.limit(request)
         var before = Int64.max
         if let cursor = request.uri.queryParameters.get("cursor") {
-            guard let seq = Int64(cursor), seq > 0 else { throw APIError.badRequest("'cursor' is not one this service gave", field: "cursor") }
+            guard cursor.count <= 18, let seq = Int64(cursor), seq > 0 else { throw APIError.badRequest("'cursor' is not one this service gave", field: "cursor") }
             before = seq
         }
         let found = try await store.read { [before] db -> [StoredEvent]? in
@@ -242,22 +242,25 @@ struct EventPage: Encodable {
     }
 }
 
-/// The position after a lead in the best-first list: its probability (exactly, as its bit
-/// pattern) and id.
+/// The position after a lead in the best-first list: its probability's bit pattern (16 hex
+/// digits) and its id's UTF-8 bytes in hex, so that any text matching the pattern the OpenAPI
+/// document gives is a position.
 enum ListCursor {
     static func encode(probability: Double, id: String) -> String {
-        Data((String(probability.bitPattern, radix: 16) + ":" + id).utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let bits = String(probability.bitPattern, radix: 16)
+        return String(repeating: "0", count: 16 - bits.count) + bits + id.utf8.map { String(format: "%02x", $0) }.joined()
     }
 
     static func decode(_ cursor: String) -> (Double, String)? {
-        var text = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text) else { return nil }
-        let parts = String(decoding: data, as: UTF8.self).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let bits = UInt64(parts[0], radix: 16) else { return nil }
-        let p = Double(bitPattern: bits)
-        guard p.isFinite else { return nil }
-        return (p, String(parts[1]))
+        let chars = Array(cursor.utf8)
+        guard chars.count >= 16, chars.count % 2 == 0, let bits = UInt64(String(decoding: chars[0..<16], as: UTF8.self), radix: 16) else { return nil }
+        var bytes: [UInt8] = []
+        var i = 16
+        while i < chars.count {
+            guard let b = UInt8(String(decoding: chars[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(b)
+            i += 2
+        }
+        return (Double(bitPattern: bits), String(decoding: bytes, as: UTF8.self))
     }
 }

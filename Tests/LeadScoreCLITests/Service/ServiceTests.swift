@@ -253,3 +253,51 @@ extension CLITests {
         XCTAssertEqual(listed.numbers("probability").first, without, "the stored score was rescored when the window ran out")
     }
 }
+
+/// The service against real peers: Segment's own Python library, and schemathesis against the
+/// OpenAPI document. Both come from the virtual environment scripts/test.sh sets up
+/// (scripts/.venv); without it they skip with a message.
+extension CLITests {
+    var peerPython: String { Self.repoRoot.appendingPathComponent("scripts/.venv/bin/python").path }
+
+    func requirePeer(_ module: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: peerPython),
+              (try? runTool(peerPython, ["-c", "import \(module)"]).status) == 0 else {
+            throw XCTSkip("Python package \(module) is not installed in scripts/.venv (bash scripts/test.sh installs it)")
+        }
+    }
+
+    func testServiceAcceptsSegmentsLibrary() throws {
+        try requirePeer("segment.analytics")
+        let f = try serviceFixture()
+        let s = try startService(f)
+        let sent = try runTool(peerPython, [Self.repoRoot.appendingPathComponent("Tests/Peers/segment_client.py").path, s.base, f.write])
+        XCTAssertEqual(sent.status, 0, sent.stdout + sent.stderr)
+        let lead = try s.call("GET", "/v1/leads/seg-user-1", key: f.read)
+        XCTAssertEqual(lead.status, 200, lead.text)
+        let attributes = lead.json["attributes"] as? [String: Any] ?? [:]
+        XCTAssertEqual(attributes["country"] as? String, "Germany")
+        XCTAssertEqual(attributes["company_size"] as? Int, 120)
+        XCTAssertEqual(attributes["industry"] as? String, "Retail", "alias brought the anonymous lead's traits")
+        let events = (try s.call("GET", "/v1/leads/seg-user-1/events", key: f.read).json["events"] as? [[String: Any]]) ?? []
+        XCTAssertEqual(Set(events.compactMap { $0["id"] as? String }), ["seg-m-1", "seg-m-2"], "the retry is not counted twice; alias moved the visit")
+        let webinar = events.first { $0["id"] as? String == "seg-m-1" }
+        XCTAssertEqual(webinar?["value"] as? Double, 2)
+        XCTAssertEqual((webinar?["properties"] as? [String: Any])?["topic"] as? String, "pricing")
+        XCTAssertEqual(try s.call("GET", "/v1/leads/seg-anon-7", key: f.read).status, 404, "the anonymous lead was merged away")
+    }
+
+    func testServiceConformsToItsOpenAPIDocument() throws {
+        try requirePeer("schemathesis")
+        let f = try serviceFixture()
+        let s = try startService(f)
+        XCTAssertEqual(try s.call("PUT", "/v1/leads/0", key: f.write, json: ["attributes": sampleLeads(1)[0].attributes]).status, 200)
+        // Every check but positive_data_acceptance: schemathesis' coverage phase takes "" for a
+        // valid date-time in optional fields, which the service (rightly) refuses.
+        let run = try runTool(Self.repoRoot.appendingPathComponent("scripts/.venv/bin/schemathesis").path, [
+            "run", s.base + "/openapi.json", "-H", "Authorization: Bearer \(f.admin)", "--checks", "all",
+            "--exclude-checks", "positive_data_acceptance", "--max-examples", "25", "--workers", "2",
+            "--phases", "examples,coverage,fuzzing", "--seed", "7"])
+        XCTAssertEqual(run.status, 0, String(run.stdout.suffix(6000)))
+    }
+}
