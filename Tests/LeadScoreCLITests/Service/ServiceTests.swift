@@ -301,3 +301,61 @@ extension CLITests {
         XCTAssertEqual(run.status, 0, String(run.stdout.suffix(6000)))
     }
 }
+
+extension CLITests {
+    /// Following a registry: a promotion is picked up at once on SIGHUP and a rollback within
+    /// the poll; stored leads are rescored with the new version and their tier changes recorded
+    /// with cause `model`.
+    func testServiceFollowsTheRegistry() throws {
+        let f = try serviceFixture()
+        let registry = "\(f.dir)/models"
+        let first = try run(["retrain", "--registry", registry, "--data", Self.sample, "--target", "converted", "--time-column", "created_date", "--trees", "40"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let second = try run(["retrain", "--registry", registry, "--data", Self.sample, "--target", "converted", "--time-column", "created_date",
+                              "--trees", "8"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        if second.stdout.contains("active version: 2") {
+            XCTAssertEqual(try run(["models", "rollback", "--registry", registry]).status, 0)
+        }
+        let s = try ServiceHarness(binary: binary, arguments: ["--model", registry, "--store", "\(f.dir)/leadscore.db"], cwd: f.dir)
+        addTeardownBlock { s.stop() }
+        let leads = sampleLeads(200)
+        let batch = try s.call("POST", "/v1/leads/batch", key: f.write, json: ["leads": leads.map { ["id": $0.id, "attributes": $0.attributes] }])
+        XCTAssertEqual(batch.status, 200, batch.text)
+        func stored() throws -> [String: (tier: String, version: String)] {
+            var out: [String: (String, String)] = [:], next: String? = nil
+            repeat {
+                let page = try s.call("GET", "/v1/leads?limit=1000" + (next.map { "&cursor=\($0)" } ?? ""), key: f.read)
+                for l in page.json["leads"] as? [[String: Any]] ?? [] {
+                    out[l["id"] as? String ?? ""] = (l["tier"] as? String ?? "", l["modelVersion"] as? String ?? "")
+                }
+                next = page.json["nextCursor"] as? String
+            } while next != nil
+            return out
+        }
+        let before = try stored()
+        XCTAssertEqual(Set(before.values.map(\.version)), ["v1"])
+        XCTAssertEqual(try run(["models", "promote", "2", "--registry", registry]).status, 0)
+        kill(s.process.processIdentifier, SIGHUP)
+        func waitFor(_ version: String, seconds: Double) throws -> [String: (tier: String, version: String)] {
+            let deadline = Date().addingTimeInterval(seconds)
+            var now = try stored()
+            while Set(now.values.map(\.version)) != [version] && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.2)
+                now = try stored()
+            }
+            return now
+        }
+        let after = try waitFor("v2", seconds: 3)
+        XCTAssertEqual(Set(after.values.map(\.version)), ["v2"], "SIGHUP switches at once and rescores every stored lead")
+        let changed = leads.map(\.id).filter { before[$0]?.tier != after[$0]?.tier }
+        XCTAssertFalse(changed.isEmpty, "8 trees tier some of 200 leads differently from 40")
+        for id in changed.prefix(20) {
+            let history = try s.call("GET", "/v1/leads/\(id)/history", key: f.read).json["history"] as? [[String: Any]] ?? []
+            XCTAssertEqual(history.last?["cause"] as? String, "model", id)
+            XCTAssertEqual(history.last?["modelVersion"] as? String, "v2", id)
+        }
+        XCTAssertEqual(try run(["models", "rollback", "--registry", registry]).status, 0)
+        XCTAssertEqual(Set(try waitFor("v1", seconds: 10).values.map(\.version)), ["v1"], "the poll notices a rollback within 10 s")
+    }
+}
