@@ -3,7 +3,8 @@ import GRDB
 import LeadScoring
 
 extension ScoringServer {
-    /// Seconds between checks of the model registry's active version (SIGHUP checks at once).
+    /// Seconds between checks of the model registry's active version, or of the model file's
+    /// content (SIGHUP checks at once).
     static let registryPoll = 5.0
 
     /// Starts the work that keeps stored scores live without requests: the decay sweep (each
@@ -22,17 +23,14 @@ extension ScoringServer {
                 try? await Task.sleep(nanoseconds: 500_000_000)
             }
         }
-        var tasks = [sweep]
-        if engine.source.isRegistry {
-            let hangup = HangupSignal()
-            tasks.append(Task.detached { [self] in
-                while !Task.isCancelled {
-                    await hangup.wait(seconds: ScoringServer.registryPoll)
-                    await followRegistry()
-                }
-            })
+        let hangup = HangupSignal()
+        let follow = Task.detached { [self] in
+            while !Task.isCancelled {
+                await hangup.wait(seconds: ScoringServer.registryPoll)
+                await followRegistry()
+            }
         }
-        return tasks
+        return [sweep, follow]
     }
 
     /// Rescores the leads whose next change is due (up to 500 in one transaction); returns
@@ -45,8 +43,9 @@ extension ScoringServer {
         }
     }
 
-    /// Switches to the registry's active version when it changed and rescores every stored
-    /// lead with it (in transactions of 500, so requests go on meanwhile).
+    /// Switches to the registry's active version (or the model file's new content) when it
+    /// changed and rescores every stored lead with it (in transactions of 500, so requests go
+    /// on meanwhile).
     func followRegistry() async {
         do {
             let before = engine.modelVersion

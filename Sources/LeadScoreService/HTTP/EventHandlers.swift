@@ -59,14 +59,16 @@ extension ScoringServer {
         for change in changes {
             switch change {
             case let .event(e):
-                try ScoringEngine.ensureLead(db, id: e.leadId, now: now)
+                let created = try ScoringEngine.ensureLead(db, id: e.leadId, now: now)
                 let properties = e.properties.isEmpty ? nil : String(decoding: try JSONValue.encoder.encode(e.properties), as: UTF8.self)
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO events (id, lead_id, type, time, value, properties, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [e.id, e.leadId, e.type, e.time, e.value, properties, now])
                 if db.changesCount > 0 {
                     accepted += 1
-                    touch(e.leadId, .event)
+                    // An event moves the score only when inputs or rules read events; a new
+                    // lead is scored either way.
+                    if created || engine.usesEvents { touch(e.leadId, .event) }
                 } else {
                     duplicates += 1
                 }

@@ -60,9 +60,9 @@ extension ScoringServer {
     func getLead(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try await authorize(request, .read)
         let id = try ScoringServer.leadId(context)
-        let found = try await store.read { db -> (StoredLead, [EventLog.Event])? in
+        let found = try await store.read { [engine] db -> (StoredLead, [EventLog.Event])? in
             guard let lead = try StoredLead.fetch(db, id: id) else { return nil }
-            return (lead, try StoredEvent.activity(db, leadId: id))
+            return (lead, engine.usesEvents ? try StoredEvent.activity(db, leadId: id, properties: engine.usesProperties) : [])
         }
         guard let (lead, events) = found else { throw APIError.notFound("no lead '\(id)'") }
         // As of now: decay and windows act without new events.

@@ -11,6 +11,11 @@ public final class ScoringEngine: @unchecked Sendable {
     let rules: RuleSet?
     private let lock = NSLock()
     private var current: (read: LiveScorer, write: LiveScorer)
+    /// Whether a lead's events change its score (inputs from events, event rules); when not,
+    /// an event alone does not rescore the lead.
+    let usesEvents: Bool
+    /// Whether an input filters on event properties (only then are they read back).
+    let usesProperties: Bool
     /// Told how many scores were computed (the metrics).
     var scored: ((Int) -> Void)?
 
@@ -21,6 +26,8 @@ public final class ScoringEngine: @unchecked Sendable {
         self.configuration = configuration
         source = try ModelSource(path: model)
         rules = try configuration.rules.map { try RuleSet.load(path: $0) }
+        usesEvents = !configuration.inputs.isEmpty || rules?.usesEvents == true
+        usesProperties = configuration.inputs.contains { !$0.conditions.isEmpty }
         let (loaded, version) = try source.load()
         current = try ScoringEngine.scorers(loaded, version: version, rules: rules, configuration: configuration)
     }
@@ -38,7 +45,7 @@ public final class ScoringEngine: @unchecked Sendable {
 
     /// Loads the model source's current version if it changed; true when it did.
     public func reloadIfChanged() throws -> Bool {
-        guard source.isRegistry, let active = try source.activeVersion(), active != modelVersion else { return false }
+        guard let active = try source.activeVersion(), active != modelVersion else { return false }
         let (model, version) = try source.load()
         let next = try ScoringEngine.scorers(model, version: version, rules: rules, configuration: configuration)
         lock.withLock { current = next }
@@ -55,7 +62,7 @@ public final class ScoringEngine: @unchecked Sendable {
     @discardableResult
     func rescore(_ db: Database, id: String, cause: ChangeCause, now: Double, explain: Bool = false) throws -> (lead: StoredLead, score: LiveScore)? {
         guard var stored = try StoredLead.fetch(db, id: id) else { return nil }
-        let events = try StoredEvent.activity(db, leadId: id)
+        let events = usesEvents ? try StoredEvent.activity(db, leadId: id, properties: usesProperties) : []
         let scorer = explain ? reader : writer
         let lead = ScoringEngine.lead(stored, events: events)
         let score = try scorer.score(lead, at: now)
@@ -126,9 +133,15 @@ struct ModelSource {
         registry = isDir.boolValue ? try ModelRegistry(directory: path, create: false) : nil
     }
 
+    /// The version to score with now: the registry's active one, or the model file's name and
+    /// hash (so a file replaced in place is picked up too).
     func activeVersion() throws -> String? {
-        guard let registry else { return nil }
+        guard let registry else { return try fileVersion() }
         return try registry.index().active.map { "v\($0)" }
+    }
+
+    func fileVersion() throws -> String {
+        URL(fileURLWithPath: path).lastPathComponent + "@" + (try SHA256.hexDigest(ofFile: path)).prefix(12)
     }
 
     /// The model and its version: `vN` in a registry, else the file's name and the first 12
@@ -140,8 +153,7 @@ struct ModelSource {
             }
             return (model, "v\(version)")
         }
-        let model = try LeadModel.load(from: path)
-        let digest = try SHA256.hexDigest(ofFile: path)
-        return (model, URL(fileURLWithPath: path).lastPathComponent + "@" + digest.prefix(12))
+        let version = try fileVersion()
+        return (try LeadModel.load(from: path), version)
     }
 }

@@ -168,9 +168,12 @@ struct StoredEvent {
     }
 
     /// The lead's events as the scorer reads them (activity names lower-cased, as event logs are).
-    static func activity(_ db: Database, leadId: String) throws -> [EventLog.Event] {
-        try Row.fetchAll(db, sql: "SELECT type, time, value, properties FROM events WHERE lead_id = ?", arguments: [leadId]).map { row in
-            let text: String? = row["properties"]
+    /// With `properties` false, the events' properties are not read (nothing filters on them).
+    static func activity(_ db: Database, leadId: String, properties withProperties: Bool = true) throws -> [EventLog.Event] {
+        let sql = withProperties ? "SELECT type, time, value, properties FROM events WHERE lead_id = ?"
+                                 : "SELECT type, time, value FROM events WHERE lead_id = ?"
+        return try Row.fetchAll(db, sql: sql, arguments: [leadId]).map { row in
+            let text: String? = withProperties ? row["properties"] : nil
             var properties: [String: String] = [:]
             if let text, let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8)) {
                 for (k, v) in object { properties[k] = v.cellText }

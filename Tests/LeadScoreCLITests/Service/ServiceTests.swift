@@ -86,6 +86,8 @@ extension CLITests {
         XCTAssertEqual(try s.call("GET", "/v1/leads/B", key: f.read).status, 404, "a refused batch stores nothing")
         let huge = try s.call("PUT", "/v1/leads/B", key: f.write, json: ["attributes": ["note": String(repeating: "x", count: 1_100_000)]])
         XCTAssertEqual(huge.status, 413)
+        let bigTrack = try s.call("POST", "/v1/track", key: f.write, json: ["userId": "B", "event": "visit", "properties": ["note": String(repeating: "x", count: 40_000)]])
+        XCTAssertEqual(bigTrack.status, 413, "Segment's limit: 32 KB a call")
         // Events: a repeated id is accepted and not counted twice; paging with a cursor.
         let events = (0..<5).map { ["id": "e\($0)", "leadId": "A", "type": "website_visit", "timestamp": "2026-12-0\($0 + 1)T10:00:00Z"] }
         let first = try s.call("POST", "/v1/events", key: f.write, json: ["events": events])
@@ -194,6 +196,10 @@ extension CLITests {
             } while next != nil
         }
         XCTAssertTrue(ids.isSubset(of: stored), "\(ids.subtracting(stored).count) acknowledged events lost")
+        // SIGTERM: a graceful stop.
+        restarted.process.terminate()
+        restarted.process.waitUntilExit()
+        XCTAssertEqual(restarted.process.terminationStatus, 0, restarted.log)
     }
 
     /// Writers racing on one lead never lose an update.

@@ -1,0 +1,103 @@
+"""Benchmark of the scoring service on loopback (run by scripts/service-benchmark.sh): sustained
+ingestion through /v1/batch (100 Segment events a request), single-lead reads and writes per
+second with p50/p99 latency (wrk), and the store's size per million events. Bounded in time:
+about a minute and a half. Writes benchmarks/service.json and prints the README's table."""
+import base64
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LS = os.path.join(ROOT, ".build/release/leadscore")
+SAMPLE = os.path.join(ROOT, "datasets/sample-leads.csv")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+
+
+def call(base, method, path, key, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def wrk(script, base, seconds, connections, env):
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, base],
+                         capture_output=True, text=True, env={**os.environ, **env}, check=True).stdout
+    def ms(text):
+        value, unit = re.match(r"([0-9.]+)(us|ms|s)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+    p50 = ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = ms(re.search(r"99%\s+(\S+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"requests_per_s": rate, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="leadscore-service-bench-")
+    model = os.path.join(work, "model.json")
+    subprocess.run([LS, "train", "--data", SAMPLE, "--target", "converted", "--out", model], check=True, capture_output=True)
+    store = os.path.join(work, "leadscore.db")
+    def key(scope):
+        return subprocess.run([LS, "keys", "create", "--store", store, "--scope", scope], check=True, capture_output=True, text=True).stdout.strip()
+    write_key, read_key = key("write"), key("read")
+    server = subprocess.Popen([LS, "serve", "--model", model, "--store", store, "--port", "0"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True, cwd=work)
+    try:
+        line = server.stdout.readline()
+        port = int(re.search(r":(\d+) ", line).group(1))
+        base = f"http://127.0.0.1:{port}"
+        # The sample's 5,000 leads, loaded through the API.
+        rows = [l.rstrip("\n").split(",") for l in open(SAMPLE)]
+        header, rows = rows[0], rows[1:]
+        leads = [{"id": r[0], "attributes": {h: v for h, v in zip(header, r) if h != "converted"}} for r in rows]
+        for i in range(0, len(leads), 500):
+            call(base, "POST", "/v1/leads/batch", write_key, {"leads": leads[i:i + 500]})
+        env = {"BENCH_KEY": read_key, "BENCH_LEADS": str(len(leads)),
+               "BENCH_BASIC": base64.b64encode((write_key + ":").encode()).decode()}
+        scripts = os.path.join(ROOT, "scripts/service-bench")
+        before = call(base, "GET", "/healthz", read_key)["events"]
+        start = time.time()
+        ingest = wrk(os.path.join(scripts, "ingest.lua"), base, SECONDS, 4, env)
+        elapsed = time.time() - start
+        events = call(base, "GET", "/healthz", read_key)["events"] - before
+        ingest["events_per_s"] = events / elapsed
+        ingest["events"] = events
+        reads = wrk(os.path.join(scripts, "read.lua"), base, max(SECONDS // 2, 5), 8, env)
+        env["BENCH_KEY"] = write_key
+        writes = wrk(os.path.join(scripts, "write.lua"), base, max(SECONDS // 2, 5), 8, env)
+        total = call(base, "GET", "/healthz", read_key)["events"]
+        size = sum(os.path.getsize(store + s) for s in ("", "-wal") if os.path.exists(store + s))
+    finally:
+        server.terminate()
+        server.wait()
+    result = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+              "leads": len(leads), "ingest_batches_of_100": ingest, "single_reads": reads, "single_writes": writes,
+              "store_bytes": size, "events_stored": total, "store_mib_per_million_events": size / total * 1e6 / 2**20 if total else None}
+    os.makedirs(os.path.join(ROOT, "benchmarks"), exist_ok=True)
+    with open(os.path.join(ROOT, "benchmarks/service.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"Scoring service on loopback, {result['date']}, {result['machine']}, {len(leads):,} leads, wrk with 1 thread:\n")
+    print("| measure | result | p50 | p99 |\n|---|---|---|---|")
+    print(f"| ingestion through /v1/batch (100 events a request, 4 connections) | {ingest['events_per_s']:,.0f} events/s | "
+          f"{ingest['p50_ms']:.1f} ms | {ingest['p99_ms']:.1f} ms |")
+    print(f"| single-lead reads (GET /v1/leads/{{id}}, score with reasons as of now, 8 connections) | {reads['requests_per_s']:,.0f} /s | "
+          f"{reads['p50_ms']:.2f} ms | {reads['p99_ms']:.2f} ms |")
+    print(f"| single-lead writes (PATCH, rescored and stored, 8 connections) | {writes['requests_per_s']:,.0f} /s | "
+          f"{writes['p50_ms']:.2f} ms | {writes['p99_ms']:.2f} ms |")
+    print(f"| store size | {result['store_mib_per_million_events']:,.0f} MiB per million events ({total:,} events) | | |")
+    bad = ingest["non_2xx"] + reads["non_2xx"] + writes["non_2xx"]
+    if bad:
+        print(f"\n{bad} requests were not answered 2xx", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
