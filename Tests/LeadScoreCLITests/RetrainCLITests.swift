@@ -135,10 +135,11 @@ extension CLITests {
         return nil
     }
 
-    func runTool(_ path: String, _ arguments: [String]) throws -> Run {
+    func runTool(_ path: String, _ arguments: [String], cwd: String? = nil) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
