@@ -25,6 +25,9 @@ extension ScoringServer {
         }
         let hangup = HangupSignal()
         let follow = Task.detached { [self] in
+            do { try await rescoreStale() } catch {
+                FileHandle.standardError.write(Data("leadscore serve: rescoring leads of an earlier model: \(error)\n".utf8))
+            }
             while !Task.isCancelled {
                 await hangup.wait(seconds: ScoringServer.registryPoll)
                 await followRegistry()
@@ -38,8 +41,41 @@ extension ScoringServer {
     func sweepDue(now: Double) async throws -> Int {
         try await store.write { [engine] db in
             let due = try String.fetchAll(db, sql: "SELECT id FROM leads WHERE next_check_at <= ? ORDER BY next_check_at LIMIT 500", arguments: [now])
-            for id in due { try engine.rescore(db, id: id, cause: .decay, now: now) }
+            for id in due { try ScoringServer.rescoreAlone(db, engine: engine, id: id, cause: .decay, now: now) }
             return due.count
+        }
+    }
+
+    /// Rescores one lead in a savepoint: a lead that cannot be scored (a damaged stored value)
+    /// is logged and checked again in an hour instead of stopping the work for everyone.
+    static func rescoreAlone(_ db: Database, engine: ScoringEngine, id: String, cause: ChangeCause, now: Double) throws {
+        do {
+            try db.inSavepoint {
+                try engine.rescore(db, id: id, cause: cause, now: now)
+                return .commit
+            }
+        } catch {
+            FileHandle.standardError.write(Data("leadscore serve: lead '\(id)' could not be rescored: \(error)\n".utf8))
+            try db.execute(sql: "UPDATE leads SET next_check_at = ? WHERE id = ?", arguments: [now + 3600, id])
+        }
+    }
+
+    /// Rescores every stored lead scored by another model version than the current one (after
+    /// a switch, and at start-up: a switch interrupted by a crash is finished), in transactions
+    /// of 500 so requests go on meanwhile.
+    func rescoreStale() async throws {
+        var after = ""
+        let version = engine.modelVersion
+        while true {
+            let now = Date().timeIntervalSince1970
+            let last = try await store.write { [engine, after] db -> String? in
+                let ids = try String.fetchAll(db, sql: "SELECT id FROM leads WHERE id > ? AND model_version != ? ORDER BY id LIMIT 500",
+                                              arguments: [after, version])
+                for id in ids { try ScoringServer.rescoreAlone(db, engine: engine, id: id, cause: .model, now: now) }
+                return ids.last
+            }
+            guard let last else { break }
+            after = last
         }
     }
 
@@ -51,17 +87,7 @@ extension ScoringServer {
             let before = engine.modelVersion
             guard try engine.reloadIfChanged() else { return }
             FileHandle.standardError.write(Data("leadscore serve: model \(before) → \(engine.modelVersion); rescoring stored leads\n".utf8))
-            var after = ""
-            while true {
-                let now = Date().timeIntervalSince1970
-                let last = try await store.write { [engine, after] db -> String? in
-                    let ids = try String.fetchAll(db, sql: "SELECT id FROM leads WHERE id > ? ORDER BY id LIMIT 500", arguments: [after])
-                    for id in ids { try engine.rescore(db, id: id, cause: .model, now: now) }
-                    return ids.last
-                }
-                guard let last else { break }
-                after = last
-            }
+            try await rescoreStale()
         } catch {
             FileHandle.standardError.write(Data("leadscore serve: following the registry: \(error)\n".utf8))
         }

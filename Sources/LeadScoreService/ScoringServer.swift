@@ -146,8 +146,9 @@ public final class ScoringServer: @unchecked Sendable {
     }
 
     static func leadId(_ context: BasicRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), !id.isEmpty, id.unicodeScalars.count <= 200 else {
-            throw APIError.badRequest("a lead id is 1 to 200 characters", field: "id")
+        // Hummingbird hands the path segment over as sent: percent-decode it.
+        guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding, !id.isEmpty, id.unicodeScalars.count <= 200 else {
+            throw APIError.badRequest("a lead id is 1 to 200 characters (percent-encoded in the path)", field: "id")
         }
         return id
     }

@@ -56,7 +56,10 @@ enum Responses {
     }()
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"internal","message":"could not encode the response","field":null}}"#.utf8)
+        guard let data = try? encoder.encode(value) else {
+            return Response(status: .internalServerError, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"code":"internal","message":"could not encode the response","field":null}}"#)))
+        }
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

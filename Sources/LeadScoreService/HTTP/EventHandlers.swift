@@ -34,7 +34,7 @@ extension ScoringServer {
         let events = try items.enumerated().map { i, item -> IncomingEvent in
             let e = try JSONReader(item, path: "events[\(i)]")
             try e.only(["id", "leadId", "type", "timestamp", "value", "properties"])
-            return IncomingEvent(id: try e.string("id") ?? "", leadId: try e.string("leadId") ?? "", type: try e.string("type") ?? "",
+            return IncomingEvent(id: try e.string("id") ?? "", leadId: try e.leadId("leadId") ?? "", type: try e.string("type") ?? "",
                                  time: try e.time("timestamp", required: true) ?? 0, value: try e.number("value"),
                                  properties: try e.object("properties", required: false)?.fields ?? [:])
         }
@@ -59,13 +59,16 @@ extension ScoringServer {
         for change in changes {
             switch change {
             case let .event(e):
-                let created = try ScoringEngine.ensureLead(db, id: e.leadId, now: now)
                 let properties = e.properties.isEmpty ? nil : String(decoding: try JSONValue.encoder.encode(e.properties), as: UTF8.self)
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO events (id, lead_id, type, time, value, properties, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [e.id, e.leadId, e.type, e.time, e.value, properties, now])
+                    """).execute(arguments: [e.id, e.leadId, e.type, e.time, e.value, properties, now])
                 if db.changesCount > 0 {
                     accepted += 1
+                    // A repeated event id creates nothing (not even its lead, which an alias
+                    // may have merged away since).
+                    var created = false
+                    if touched[e.leadId] == nil { created = try ScoringEngine.ensureLead(db, id: e.leadId, now: now) }
                     // An event moves the score only when inputs or rules read events; a new
                     // lead is scored either way.
                     if created || engine.usesEvents { touch(e.leadId, .event) }
@@ -152,8 +155,25 @@ extension ScoringServer {
         }
     }
 
+    /// Segment's nested traits (`address: {city}`) as flat attributes (`address.city`); arrays
+    /// as their JSON text.
+    static func flatten(_ object: [String: JSONValue], prefix: String = "") -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for (key, value) in object {
+            switch value {
+            case let .object(inner): out.merge(flatten(inner, prefix: prefix + key + ".")) { a, _ in a }
+            case .array: out[prefix + key] = .string(value.cellText)
+            default: out[prefix + key] = value
+            }
+        }
+        return out
+    }
+
     static func segmentChange(_ kind: SegmentKind, _ m: JSONReader, now: Double) throws -> SegmentChange? {
-        func identity(_ key: String) throws -> String? { try m.string(key, required: false) }
+        func identity(_ key: String) throws -> String? {
+            guard m.has(key) else { return nil }
+            return try m.leadId(key)
+        }
         if kind == .alias {
             guard let to = try identity("userId") else { throw APIError.badRequest("'\(m.name("userId"))' is required", field: m.name("userId")) }
             guard let from = try identity("previousId") else { throw APIError.badRequest("'\(m.name("previousId"))' is required", field: m.name("previousId")) }
@@ -164,7 +184,7 @@ extension ScoringServer {
         }
         switch kind {
         case .identify:
-            return .traits(leadId: lead, traits: try m.object("traits", required: false)?.fields ?? [:])
+            return .traits(leadId: lead, traits: flatten(try m.object("traits", required: false)?.fields ?? [:]))
         case .track, .page, .screen:
             let type: String
             if kind == .track {
@@ -176,7 +196,7 @@ extension ScoringServer {
             var value: Double? = nil
             switch properties["value"] {
             case let .number(d)?: value = d
-            case let .string(s)?: value = Double(s)
+            case let .string(s)?: value = Double(s).flatMap { $0.isFinite ? $0 : nil }
             default: break
             }
             let time = try m.time("timestamp", required: false) ?? m.time("originalTimestamp", required: false) ?? now

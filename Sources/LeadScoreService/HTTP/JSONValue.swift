@@ -15,7 +15,12 @@ enum JSONValue: Codable, Equatable, Sendable {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null; return }
         if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let d = try? c.decode(Double.self) { self = .number(d); return }
+        if let d = try? c.decode(Double.self) {
+            // JSON has no infinities: a number too large for a double is refused.
+            guard d.isFinite else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "a number out of range") }
+            self = .number(d)
+            return
+        }
         if let s = try? c.decode(String.self) { self = .string(s); return }
         if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
         if let o = try? c.decode([String: JSONValue].self) { self = .object(o); return }
@@ -110,6 +115,13 @@ struct JSONReader {
         }
     }
 
+    /// A lead id: 1 to 200 characters, not `batch` (the path /v1/leads/batch is the batch call).
+    func leadId(_ key: String) throws -> String? {
+        guard let id = try string(key) else { return nil }
+        guard id != "batch" else { throw APIError.badRequest("'batch' cannot be a lead id (/v1/leads/batch is the batch call)", field: name(key)) }
+        return id
+    }
+
     func has(_ key: String) -> Bool {
         if let v = fields[key], v != .null { return true }
         return false
@@ -132,7 +144,9 @@ struct JSONReader {
     func number(_ key: String) throws -> Double? {
         switch fields[key] {
         case nil, .null?: return nil
-        case let .number(d)?: return d
+        case let .number(d)?:
+            guard d.isFinite else { throw APIError.badRequest("'\(name(key))' is out of range", field: name(key)) }
+            return d
         case let v?: throw APIError.badRequest("'\(name(key))' must be a number, not \(v.typeName)", field: name(key))
         }
     }
@@ -237,9 +251,5 @@ enum Timestamps {
         return date.timeIntervalSince1970 + fraction - Double(offset)
     }
 
-    static func text(_ t: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: t))
-    }
+    static func text(_ t: Double) -> String { DateParser.isoDateTime(seconds: t) }
 }

@@ -94,7 +94,7 @@ extension ScoringServer {
         for (i, item) in items.enumerated() {
             let entry = try JSONReader(item, path: "leads[\(i)]")
             try entry.only(["id", "attributes"])
-            guard let id = try entry.string("id") else { continue }
+            guard let id = try entry.leadId("id") else { continue }
             leads.append((id, try entry.attributes("attributes", required: true) ?? [:]))
         }
         let now = Date().timeIntervalSince1970

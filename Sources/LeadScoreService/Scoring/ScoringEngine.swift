@@ -96,10 +96,10 @@ public final class ScoringEngine: @unchecked Sendable {
     /// rescores it). True when it was created.
     @discardableResult
     static func ensureLead(_ db: Database, id: String, now: Double) throws -> Bool {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO leads (id, attributes, created_at, updated_at, probability, score, tier, model_version, tier_changed_at, sequence)
             VALUES (?, '{}', ?, ?, 0, 0, 'Cold', '', ?, 0)
-            """, arguments: [id, now, now, now])
+            """).execute(arguments: [id, now, now, now])
         return db.changesCount > 0
     }
 

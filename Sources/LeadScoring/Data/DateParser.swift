@@ -171,6 +171,19 @@ public enum DateParser {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 
+    /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (UTC, milliseconds) of seconds since 1970: thread-safe and
+    /// allocation-light, unlike a shared date formatter.
+    public static func isoDateTime(seconds t: Double) -> String {
+        guard t.isFinite, abs(t) < 1e13 else { return "" }
+        let millis = Int64((t * 1000).rounded(.down))
+        let days = Int((Double(millis) / 86_400_000).rounded(.down))
+        var rest = Int(millis - Int64(days) * 86_400_000)
+        let (y, m, d) = civilFromDays(days)
+        let h = rest / 3_600_000; rest %= 3_600_000
+        let mi = rest / 60_000; rest %= 60_000
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, h, mi, rest / 1000, rest % 1000)
+    }
+
     /// `yyyy-MM-dd` of a day count since 1970-01-01.
     public static func isoDate(days: Int) -> String {
         let (y, m, d) = civilFromDays(days)

@@ -60,7 +60,7 @@ public struct ActivityInput: Equatable, Sendable {
             return total == total.rounded() && abs(total) < 1e15 ? String(Int(total)) : total.description
         case .latest:
             guard let t = events.lazy.filter({ counts($0, at: time) }).map(\.time).max() else { return "" }
-            return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: t))
+            return DateParser.isoDateTime(seconds: t)
         }
     }
 

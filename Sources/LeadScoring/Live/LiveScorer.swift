@@ -127,7 +127,8 @@ public final class LiveScorer: Sendable {
         }
         let table = Table(source: "lead \(lead.id)", header: header, columns: row.map { [$0] }, lines: [1])
         let schema = Schema(columns: columns, missingTokens: model.schema.missingTokens)
-        let log = EventLog(source: "events of lead \(lead.id)", idColumn: LiveScorer.idColumn, events: [lead.id: lead.events])
+        // Live, the moment is now: an event stamped later has not happened yet.
+        let log = EventLog(source: "events of lead \(lead.id)", idColumn: LiveScorer.idColumn, events: [lead.id: lead.events.filter { $0.time <= time }])
         return try RuleScorer(rules: rules, table: table, schema: schema, asOf: time, events: rules.usesEvents ? log : nil)
     }
 }
@@ -139,6 +140,10 @@ extension LiveScorer {
     public func nextChange(_ lead: LiveLead, after time: Double) -> Double? {
         var next = configuration.inputs.compactMap { $0.nextChange(lead.events, after: time) }.min()
         func consider(_ t: Double) { if t > time { next = min(next ?? t, t) } }
+        // An event stamped in the future starts to count when its time comes.
+        if !configuration.inputs.isEmpty || rules?.usesEvents == true {
+            for event in lead.events where event.time > time { consider(event.time) }
+        }
         for group in rules?.groups ?? [] {
             if group.decay != nil { consider(time + 3600) }
             for rule in group.rules {

@@ -125,6 +125,11 @@ extension CLITests {
         XCTAssertEqual(try s.call("DELETE", "/v1/leads/A", key: f.write).status, 204)
         XCTAssertEqual(try s.call("GET", "/v1/leads/A", key: f.read).status, 404)
         XCTAssertEqual(try s.call("GET", "/v1/leads/A/events", key: f.read).status, 404)
+        // Ids are percent-decoded from the path; 'batch' is the batch call's path, not an id.
+        XCTAssertEqual(try s.call("PUT", "/v1/leads/Zo%C3%AB%20M", key: f.write, json: ["attributes": [:]]).json["id"] as? String, "Zoë M")
+        XCTAssertEqual(try s.call("DELETE", "/v1/leads/Zo%C3%AB%20M", key: f.write).status, 204)
+        let reserved = try s.call("POST", "/v1/events", key: f.write, json: ["events": [["id": "r", "leadId": "batch", "type": "x", "timestamp": "2026-12-01T10:00:00Z"]]])
+        XCTAssertEqual((reserved.json["error"] as? [String: Any])?["field"] as? String, "events[0].leadId")
         // Health, metrics and the OpenAPI document need no key.
         XCTAssertEqual(try s.call("GET", "/healthz").json["status"] as? String, "ok")
         let metrics = try s.call("GET", "/metrics").text
