@@ -10,8 +10,22 @@ import LeadScoring
 public enum FuzzTargets {
     public static let all: [String: @Sendable ([UInt8]) -> Void] = [
         "csv": csv, "dates": dates, "numbers": numbers, "rules": rules, "model": model,
-        "schema-overrides": schemaOverrides, "events": events, "patterns": patterns,
+        "schema-overrides": schemaOverrides, "events": events, "patterns": patterns, "json": json,
+        "service-config": serviceConfiguration,
     ]
+
+    /// The JSON reader of the service's request bodies, and writing back what it read (which
+    /// must read again as the same value).
+    public static func json(_ data: [UInt8]) {
+        guard let value = try? JSONValue.parse(data) else { return }
+        let again = try? JSONValue.parse(value.jsonText)
+        precondition(again == value, "JSON text written from a parsed value reads back differently")
+    }
+
+    /// service.yaml, inputs and durations included.
+    public static func serviceConfiguration(_ data: [UInt8]) {
+        _ = try? ServiceConfiguration.parse(String(decoding: data, as: UTF8.self), file: "service.yaml")
+    }
 
     /// The CSV reader and schema inference, then every numeric column read in its format.
     public static func csv(_ data: [UInt8]) {

@@ -59,7 +59,7 @@ extension ScoringServer {
         for change in changes {
             switch change {
             case let .event(e):
-                let properties = e.properties.isEmpty ? nil : String(decoding: try JSONValue.encoder.encode(e.properties), as: UTF8.self)
+                let properties = e.properties.isEmpty ? nil : JSONValue.object(e.properties).jsonText
                 try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO events (id, lead_id, type, time, value, properties, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [e.id, e.leadId, e.type, e.time, e.value, properties, now])
@@ -80,7 +80,7 @@ extension ScoringServer {
                 guard let stored = try StoredLead.fetch(db, id: id) else { continue }
                 var merged = stored.attributes
                 for (k, v) in traits where !k.isEmpty { if v == .null { merged.removeValue(forKey: k) } else { merged[k] = v } }
-                let text = String(decoding: try JSONValue.encoder.encode(merged), as: UTF8.self)
+                let text = JSONValue.object(merged).jsonText
                 try db.execute(sql: "UPDATE leads SET attributes = ?, updated_at = ? WHERE id = ?", arguments: [text, now, id])
                 touch(id, .attributes)
             case let .alias(from, to):
@@ -90,7 +90,7 @@ extension ScoringServer {
                 if let anonymous = try StoredLead.fetch(db, id: from) {
                     // The known lead's own attributes win; the anonymous one's fill the gaps.
                     let merged = anonymous.attributes.merging(known.attributes) { _, mine in mine }
-                    let text = String(decoding: try JSONValue.encoder.encode(merged), as: UTF8.self)
+                    let text = JSONValue.object(merged).jsonText
                     try db.execute(sql: "UPDATE leads SET attributes = ?, updated_at = ? WHERE id = ?", arguments: [text, now, to])
                     try db.execute(sql: "UPDATE events SET lead_id = ? WHERE lead_id = ?", arguments: [to, from])
                     try db.execute(sql: "DELETE FROM history WHERE lead_id = ?", arguments: [from])

@@ -1,33 +1,10 @@
 import Foundation
 import LeadScoring
 
-/// A JSON value as a request sent it. Requests are decoded into this first (only malformed JSON
-/// fails there), then read field by field so that every error names its field.
-enum JSONValue: Codable, Equatable, Sendable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let d = try? c.decode(Double.self) {
-            // JSON has no infinities: a number too large for a double is refused.
-            guard d.isFinite else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "a number out of range") }
-            self = .number(d)
-            return
-        }
-        if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
-        if let o = try? c.decode([String: JSONValue].self) { self = .object(o); return }
-        throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a JSON value")
-    }
-
-    func encode(to encoder: Encoder) throws {
+/// Request bodies are parsed into `JSONValue` (LeadScoring's own JSON reader: only malformed
+/// JSON fails there), then read field by field so that every error names its field.
+extension JSONValue: Encodable {
+    public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .null: try c.encodeNil()
@@ -48,20 +25,15 @@ enum JSONValue: Codable, Equatable, Sendable {
         case let .bool(b): return b ? "true" : "false"
         case let .number(d): return JSONValue.numberText(d)
         case let .string(s): return s
-        case .array, .object:
-            return (try? String(decoding: JSONValue.encoder.encode(self), as: UTF8.self)) ?? ""
+        case .array, .object: return jsonText
         }
     }
 
-    static func numberText(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
+    /// An object as stored (JSON text); nil when the text is not a JSON object.
+    static func objectFields(_ text: String) -> [String: JSONValue]? {
+        guard case let .object(fields)? = try? JSONValue.parse(text) else { return nil }
+        return fields
     }
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
 
     var typeName: String {
         switch self {
@@ -84,18 +56,11 @@ struct JSONReader {
     static func body(_ data: [UInt8]) throws -> JSONReader {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(data))
+            value = try JSONValue.parse(data)
         } catch {
-            throw APIError.badRequest("the body is not valid JSON: \(JSONReader.describe(error))", field: nil)
+            throw APIError.badRequest("the body is not valid JSON: \(error)", field: nil)
         }
         return try JSONReader(value, path: "")
-    }
-
-    static func describe(_ error: Error) -> String {
-        if case let DecodingError.dataCorrupted(context) = error {
-            return (context.underlyingError as NSError?)?.localizedDescription ?? context.debugDescription
-        }
-        return "\(error)"
     }
 
     init(_ value: JSONValue, path: String) throws {

@@ -111,7 +111,7 @@ public final class ScoringEngine: @unchecked Sendable {
         for (k, v) in attributes {
             if v == .null { next.removeValue(forKey: k) } else { next[k] = v }
         }
-        let text = String(decoding: try JSONValue.encoder.encode(next), as: UTF8.self)
+        let text = JSONValue.object(next).jsonText
         try db.execute(sql: "UPDATE leads SET attributes = ?, updated_at = ? WHERE id = ?", arguments: [text, now, id])
         return try rescore(db, id: id, cause: .attributes, now: now, explain: true)
     }

@@ -126,7 +126,7 @@ struct StoredLead {
     init(row: Row) {
         id = row["id"]
         let text: String = row["attributes"]
-        attributes = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))) ?? [:]
+        attributes = JSONValue.objectFields(text) ?? [:]
         createdAt = row["created_at"]
         updatedAt = row["updated_at"]
         tier = Tier(rawValue: row["tier"] ?? "") ?? .cold
@@ -163,7 +163,7 @@ struct StoredEvent {
         time = row["time"]
         value = row["value"]
         let text: String? = row["properties"]
-        properties = text.flatMap { try? JSONDecoder().decode([String: JSONValue].self, from: Data($0.utf8)) } ?? [:]
+        properties = text.flatMap(JSONValue.objectFields) ?? [:]
         receivedAt = row["received_at"]
     }
 
@@ -175,7 +175,7 @@ struct StoredEvent {
         return try Row.fetchAll(db, sql: sql, arguments: [leadId]).map { row in
             let text: String? = withProperties ? row["properties"] : nil
             var properties: [String: String] = [:]
-            if let text, let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8)) {
+            if let text, let object = JSONValue.objectFields(text) {
                 for (k, v) in object { properties[k] = v.cellText }
             }
             let type: String = row["type"]
