@@ -66,7 +66,7 @@ extension ScoringServer {
         }
         guard let (lead, events) = found else { throw APIError.notFound("no lead '\(id)'") }
         // As of now: decay and windows act without new events.
-        let score = try engine.reader.score(ScoringEngine.lead(lead, events: events), at: Date().timeIntervalSince1970)
+        let score = engine.settle(try engine.reader.score(ScoringEngine.lead(lead, events: events), at: Date().timeIntervalSince1970), previous: lead)
         metrics.scored(1)
         return Responses.json(LeadBody(lead, score))
     }

@@ -16,6 +16,11 @@ public final class ScoringEngine: @unchecked Sendable {
     let usesEvents: Bool
     /// Whether an input filters on event properties (only then are they read back).
     let usesProperties: Bool
+    /// Told of every change of a stored lead, inside the transaction that made it (the
+    /// webhooks' outbox).
+    var changed: ((Database, LeadChange, Double) throws -> Void)?
+    /// Whether a change to this tier is wanted explained (reasons computed for the outbox).
+    var explainsTierChange: ((Tier) -> Bool)?
     /// Told how many scores were computed (the metrics).
     var scored: ((Int) -> Void)?
 
@@ -65,9 +70,11 @@ public final class ScoringEngine: @unchecked Sendable {
         let events = usesEvents ? try StoredEvent.activity(db, leadId: id, properties: usesProperties) : []
         let scorer = explain ? reader : writer
         let lead = ScoringEngine.lead(stored, events: events)
-        let score = try scorer.score(lead, at: now)
+        var score = settle(try scorer.score(lead, at: now), previous: stored)
         let next = scorer.nextChange(lead, after: now)
-        let changed = score.tier != stored.tier || stored.sequence == 0
+        let created = stored.sequence == 0
+        let previous = (tier: stored.tier, score: stored.score)
+        let changed = score.tier != stored.tier || created
         if changed {
             try db.execute(sql: """
                 INSERT INTO history (lead_id, from_tier, to_tier, at, cause, probability, score, model_version)
@@ -75,6 +82,9 @@ public final class ScoringEngine: @unchecked Sendable {
                 """, arguments: [id, stored.sequence == 0 ? nil : stored.tier.rawValue, score.tier.rawValue, now, cause.rawValue,
                                  score.probability, score.score, score.modelVersion])
             stored.tierChangedAt = now
+            stored.sequence += 1
+        } else if score.score != previous.score {
+            // The lead's sequence counts every change a receiver may hear of, in order.
             stored.sequence += 1
         }
         try db.execute(sql: """
@@ -89,7 +99,27 @@ public final class ScoringEngine: @unchecked Sendable {
         stored.grade = score.grade
         stored.modelVersion = score.modelVersion
         scored?(1)
+        if let notify = self.changed, changed || score.score != previous.score {
+            if changed, !explain, explainsTierChange?(score.tier) == true {
+                var explained = try reader.score(lead, at: now)
+                explained.tier = score.tier
+                score = explained
+            }
+            try notify(db, LeadChange(leadId: id, from: created ? nil : previous.tier, to: score.tier,
+                                      previousScore: created ? nil : previous.score, score: score, cause: cause,
+                                      sequence: stored.sequence, created: created, tierChanged: changed && !created), now)
+        }
         return (stored, score)
+    }
+
+    /// The lead's tier after hysteresis against its stored tier (only the model's tier has
+    /// thresholds in probability; rule tiers change at their points).
+    func settle(_ score: LiveScore, previous: StoredLead) -> LiveScore {
+        guard configuration.hysteresis > 0, previous.sequence > 0, configuration.tierFrom == .model else { return score }
+        var settled = score
+        settled.tier = Hysteresis.tier(previous: previous.tier, proposed: score.tier, probability: score.probability,
+                                       thresholds: reader.model.tiers, margin: configuration.hysteresis)
+        return settled
     }
 
     /// Creates lead `id` if it is not stored yet (with no attributes and no score: the caller
@@ -115,6 +145,19 @@ public final class ScoringEngine: @unchecked Sendable {
         try db.execute(sql: "UPDATE leads SET attributes = ?, updated_at = ? WHERE id = ?", arguments: [text, now, id])
         return try rescore(db, id: id, cause: .attributes, now: now, explain: true)
     }
+}
+
+/// A change of a stored lead that endpoints may hear about.
+struct LeadChange {
+    var leadId: String
+    var from: Tier?
+    var to: Tier
+    var previousScore: Int?
+    var score: LiveScore
+    var cause: ChangeCause
+    var sequence: Int
+    var created: Bool
+    var tierChanged: Bool
 }
 
 /// Where the model comes from: a model file, or a registry folder whose active version the

@@ -130,3 +130,20 @@ final class LiveInputsTests: XCTestCase {
         }
     }
 }
+
+final class HysteresisTests: XCTestCase {
+    func testATierMovesOnlyPastTheMargin() {
+        let t = TierThresholds(mql: 0.3, sql: 0.6, method: "test")
+        func tier(_ previous: Tier, _ p: Double) -> Tier {
+            Hysteresis.tier(previous: previous, proposed: t.tier(p), probability: p, thresholds: t, margin: 0.02)
+        }
+        XCTAssertEqual(tier(.mql, 0.61), .mql, "just over the SQL threshold: stays MQL")
+        XCTAssertEqual(tier(.mql, 0.62), .sql)
+        XCTAssertEqual(tier(.sql, 0.59), .sql, "just under: stays SQL")
+        XCTAssertEqual(tier(.sql, 0.579), .mql)
+        XCTAssertEqual(tier(.cold, 0.9), .sql, "a big jump goes all the way")
+        XCTAssertEqual(tier(.sql, 0.1), .cold)
+        XCTAssertEqual(tier(.sql, 0.29), .mql, "falls below SQL by the margin, not below MQL by it")
+        XCTAssertEqual(Hysteresis.tier(previous: .mql, proposed: .sql, probability: 0.61, thresholds: t, margin: 0), .sql)
+    }
+}
