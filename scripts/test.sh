@@ -11,8 +11,8 @@ if [ ! -x scripts/.venv/bin/python ]; then
   python3 -m venv scripts/.venv || echo "test: no Python virtual environment; the peer tests will skip" >&2
 fi
 if [ -x scripts/.venv/bin/pip ]; then
-  scripts/.venv/bin/pip install -q --disable-pip-version-check "schemathesis>=4.3,<5" "segment-analytics-python>=2.3,<3" \
-    || echo "test: could not install schemathesis / segment-analytics-python; the peer tests will skip" >&2
+  scripts/.venv/bin/pip install -q --disable-pip-version-check "schemathesis>=4.3,<5" "segment-analytics-python>=2.3,<3" "standardwebhooks>=1.0,<2" \
+    || echo "test: could not install schemathesis / segment-analytics-python / standardwebhooks; the peer tests will skip" >&2
 fi
 swift build
 swift build --build-tests

@@ -33,7 +33,8 @@ extension ScoringServer {
                 await followRegistry()
             }
         }
-        return [sweep, follow]
+        let deliver = Task.detached { [deliverer] in await deliverer.run() }
+        return [sweep, follow, deliver]
     }
 
     /// Rescores the leads whose next change is due (up to 500 in one transaction); returns

@@ -11,6 +11,8 @@ public final class ScoringServer: @unchecked Sendable {
     let store: LeadStore
     let engine: ScoringEngine
     let metrics = Metrics()
+    let webhooks = Webhooks()
+    let deliverer: WebhookDeliverer
     /// The methods of each path, for 405 answers.
     private var routed: [String: [HTTPRequest.Method]] = [:]
     /// JSON endpoints' body limit; Segment's are 32 KB a call and 500 KB a batch.
@@ -24,6 +26,10 @@ public final class ScoringServer: @unchecked Sendable {
         self.configuration = configuration
         engine = try ScoringEngine(configuration: configuration)
         store = try LeadStore(path: configuration.store)
+        deliverer = WebhookDeliverer(store: store, webhooks: webhooks, settings: configuration.webhooks)
+        try store.readNow { [webhooks] db in try webhooks.reload(db) }
+        engine.changed = { [webhooks] db, change, now in try webhooks.record(db, change, now: now) }
+        engine.explainsTierChange = { [webhooks] tier in webhooks.wantsTierChange(to: tier) }
     }
 
     /// Serves until SIGTERM or SIGINT (requests in flight are finished first). `onListening`
@@ -82,6 +88,17 @@ public final class ScoringServer: @unchecked Sendable {
         for kind in SegmentKind.allCases {
             add(router, .post, RouterPath("/v1/" + kind.rawValue), "POST /v1/" + kind.rawValue) { try await self.segment(kind, $0, $1) }
         }
+        add(router, .post, "/v1/webhooks", "POST /v1/webhooks") { try await self.createWebhook($0, $1) }
+        add(router, .get, "/v1/webhooks", "GET /v1/webhooks") { try await self.listWebhooks($0, $1) }
+        add(router, .get, "/v1/webhooks/:id", "GET /v1/webhooks/{id}") { try await self.getWebhook($0, $1) }
+        add(router, .patch, "/v1/webhooks/:id", "PATCH /v1/webhooks/{id}") { try await self.updateWebhook($0, $1) }
+        add(router, .delete, "/v1/webhooks/:id", "DELETE /v1/webhooks/{id}") { try await self.deleteWebhook($0, $1) }
+        add(router, .post, "/v1/webhooks/:id/rotate-secret", "POST /v1/webhooks/{id}/rotate-secret") { try await self.rotateSecret($0, $1) }
+        add(router, .get, "/v1/webhooks/:id/deliveries", "GET /v1/webhooks/{id}/deliveries") { try await self.listDeliveries($0, $1) }
+        add(router, .post, "/v1/webhooks/:id/deliveries/:deliveryId/retry", "POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry") {
+            try await self.retryDelivery($0, $1)
+        }
+        add(router, .post, "/v1/webhooks/:id/replay", "POST /v1/webhooks/{id}/replay") { try await self.replay($0, $1) }
         add(router, .get, "/healthz", "GET /healthz") { _, _ in try await self.health() }
         add(router, .get, "/metrics", "GET /metrics") { _, _ in try await self.metricsText() }
         add(router, .get, "/openapi.json", "GET /openapi.json") { _, _ in ScoringServer.openAPIDocument() }

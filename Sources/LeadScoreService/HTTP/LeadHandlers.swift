@@ -74,9 +74,11 @@ extension ScoringServer {
     func deleteLead(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try await authorize(request, .write)
         let id = try ScoringServer.leadId(context)
-        let deleted = try await store.write { db -> Bool in
+        let now = Date().timeIntervalSince1970
+        let deleted = try await store.write { [webhooks] db -> Bool in
             try db.execute(sql: "DELETE FROM leads WHERE id = ?", arguments: [id])
             let found = db.changesCount > 0
+            if found { try webhooks.recordDeleted(db, leadId: id, now: now) }
             try db.execute(sql: "DELETE FROM events WHERE lead_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM history WHERE lead_id = ?", arguments: [id])
             return found

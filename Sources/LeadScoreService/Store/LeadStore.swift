@@ -81,6 +81,56 @@ public final class LeadStore: @unchecked Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2-webhooks") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhooks (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    url TEXT NOT NULL,
+                    events TEXT NOT NULL,
+                    description TEXT,
+                    filter_to TEXT,
+                    min_change INTEGER NOT NULL DEFAULT 10,
+                    enabled INTEGER NOT NULL DEFAULT 1,
+                    secret TEXT NOT NULL,
+                    previous_secret TEXT,
+                    previous_until REAL,
+                    created_at REAL NOT NULL,
+                    disabled_reason TEXT
+                );
+                CREATE TABLE deliveries (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    webhook_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    lead_id TEXT,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL,
+                    created_at REAL NOT NULL,
+                    delivered_at REAL,
+                    last_status INTEGER,
+                    last_error TEXT
+                );
+                CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX deliveries_webhook ON deliveries(webhook_id, seq);
+                CREATE TABLE delivery_attempts (
+                    delivery_id TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    status INTEGER,
+                    error TEXT,
+                    seconds REAL
+                );
+                CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_id);
+                CREATE TABLE webhook_log (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    webhook_id TEXT,
+                    type TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    detail TEXT
+                );
+                """)
+        }
         return m
     }
 
