@@ -130,6 +130,12 @@ extension CLITests {
         XCTAssertEqual(try s.call("DELETE", "/v1/leads/Zo%C3%AB%20M", key: f.write).status, 204)
         let reserved = try s.call("POST", "/v1/events", key: f.write, json: ["events": [["id": "r", "leadId": "batch", "type": "x", "timestamp": "2026-12-01T10:00:00Z"]]])
         XCTAssertEqual((reserved.json["error"] as? [String: Any])?["field"] as? String, "events[0].leadId")
+        // alerts tail reads the tier changes beside the running service.
+        let tail = try run(["alerts", "tail", "--store", "\(f.dir)/leadscore.db", "--last", "5", "--seconds", "0.5", "--json"])
+        XCTAssertEqual(tail.status, 0, tail.stderr)
+        let tailed = tail.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(tailed.count, 5, tail.stdout)
+        XCTAssertTrue(tailed.allSatisfy { $0["leadId"] is String && $0["to"] is String && $0["cause"] as? String == "attributes" })
         // Health, metrics and the OpenAPI document need no key.
         XCTAssertEqual(try s.call("GET", "/healthz").json["status"] as? String, "ok")
         let metrics = try s.call("GET", "/metrics").text
