@@ -4,6 +4,7 @@ second with p50/p99 latency (wrk), and the store's size per million events. Boun
 about a minute and a half. Writes benchmarks/service.json and prints the README's table."""
 import base64
 import json
+from datetime import datetime
 import os
 import platform
 import re
@@ -40,6 +41,66 @@ def wrk(script, base, seconds, connections, env):
     return {"requests_per_s": rate, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(errors.group(1)) if errors else 0}
 
 
+def start_server(args, cwd):
+    server = subprocess.Popen([LS, "serve"] + args + ["--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd)
+    port = int(re.search(r":(\d+) ", server.stdout.readline()).group(1))
+    return server, f"http://127.0.0.1:{port}"
+
+
+def load_leads(base, key):
+    rows = [l.rstrip("\n").split(",") for l in open(SAMPLE)]
+    header, rows = rows[0], rows[1:]
+    leads = [{"id": r[0], "attributes": {h: v for h, v in zip(header, r) if h != "converted"}} for r in rows]
+    for i in range(0, len(leads), 500):
+        call(base, "POST", "/v1/leads/batch", key, {"leads": leads[i:i + 500]})
+    return leads
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else None
+
+
+def delivery_latency(work, model, env, seconds):
+    """Ingestion with an input computed from events (each event rescores its lead), and every
+    tier and score change delivered to a webhook receiver on loopback: events/s and the delay
+    from the change (the payload's timestamp, written in the transaction that made it) to the
+    receiver's clock."""
+    store = os.path.join(work, "webhooks.db")
+    admin = subprocess.run([LS, "keys", "create", "--store", store, "--scope", "admin"], check=True, capture_output=True, text=True).stdout.strip()
+    config = os.path.join(work, "service.yaml")
+    with open(config, "w") as f:
+        f.write("store: webhooks.db\nmodel: model.json\ninputs:\n  pricing_page_views: {count: pricing_page_view, within: 90d}\n"
+                "webhooks: {retry: [1s, 2s, 5s], timeout: 5s, allow_private: true}\n")
+    log = os.path.join(work, "received.jsonl")
+    receiver = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/Peers/webhook_receiver.py"), "serve", log],
+                                stdout=subprocess.PIPE, text=True)
+    port = int(receiver.stdout.readline().split()[-1])
+    server, base = start_server(["--config", config], work)
+    try:
+        load_leads(base, admin)
+        call(base, "POST", "/v1/webhooks", admin, {"url": f"http://127.0.0.1:{port}/hook", "minChange": 1,
+                                                   "events": ["lead.tier_changed", "lead.score_changed"]})
+        env = {**env, "BENCH_BASIC": base64.b64encode((admin + ":").encode()).decode(), "BENCH_KEY": admin}
+        before = call(base, "GET", "/healthz", admin)["events"]
+        start = time.time()
+        ingest = wrk(os.path.join(ROOT, "scripts/service-bench/ingest.lua"), base, seconds, 4, env)
+        elapsed = time.time() - start
+        ingest["events_per_s"] = (call(base, "GET", "/healthz", admin)["events"] - before) / elapsed
+        time.sleep(5)  # let the outbox drain
+    finally:
+        server.terminate()
+        server.wait()
+        receiver.terminate()
+    delays = []
+    for line in open(log):
+        r = json.loads(line)
+        body = json.loads(r["body"])
+        t = datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00")).timestamp()
+        delays.append((r["received"] - t) * 1000)
+    return {"ingest": ingest, "deliveries": len(delays), "p50_ms": percentile(delays, 0.5), "p99_ms": percentile(delays, 0.99)}
+
+
 def main():
     work = tempfile.mkdtemp(prefix="leadscore-service-bench-")
     model = os.path.join(work, "model.json")
@@ -48,18 +109,10 @@ def main():
     def key(scope):
         return subprocess.run([LS, "keys", "create", "--store", store, "--scope", scope], check=True, capture_output=True, text=True).stdout.strip()
     write_key, read_key = key("write"), key("read")
-    server = subprocess.Popen([LS, "serve", "--model", model, "--store", store, "--port", "0"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True, cwd=work)
+    server, base = start_server(["--model", model, "--store", store], work)
     try:
-        line = server.stdout.readline()
-        port = int(re.search(r":(\d+) ", line).group(1))
-        base = f"http://127.0.0.1:{port}"
         # The sample's 5,000 leads, loaded through the API.
-        rows = [l.rstrip("\n").split(",") for l in open(SAMPLE)]
-        header, rows = rows[0], rows[1:]
-        leads = [{"id": r[0], "attributes": {h: v for h, v in zip(header, r) if h != "converted"}} for r in rows]
-        for i in range(0, len(leads), 500):
-            call(base, "POST", "/v1/leads/batch", write_key, {"leads": leads[i:i + 500]})
+        leads = load_leads(base, write_key)
         env = {"BENCH_KEY": read_key, "BENCH_LEADS": str(len(leads)),
                "BENCH_BASIC": base64.b64encode((write_key + ":").encode()).decode()}
         scripts = os.path.join(ROOT, "scripts/service-bench")
@@ -78,9 +131,10 @@ def main():
     finally:
         server.terminate()
         server.wait()
+    webhooks = delivery_latency(work, model, env, max(SECONDS // 2, 5))
     result = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
               "leads": len(leads), "ingest_batches_of_100": ingest, "single_reads": reads, "single_writes": writes,
-              "store_bytes": size, "events_stored": total, "store_mib_per_million_events": size / total * 1e6 / 2**20 if total else None}
+              "with_inputs_and_webhooks": webhooks, "store_bytes": size, "events_stored": total, "store_mib_per_million_events": size / total * 1e6 / 2**20 if total else None}
     os.makedirs(os.path.join(ROOT, "benchmarks"), exist_ok=True)
     with open(os.path.join(ROOT, "benchmarks/service.json"), "w") as f:
         json.dump(result, f, indent=2)
@@ -93,7 +147,13 @@ def main():
     print(f"| single-lead writes (PATCH, rescored and stored, 8 connections) | {writes['requests_per_s']:,.0f} /s | "
           f"{writes['p50_ms']:.2f} ms | {writes['p99_ms']:.2f} ms |")
     print(f"| store size | {result['store_mib_per_million_events']:,.0f} MiB per million events ({total:,} events) | | |")
-    bad = ingest["non_2xx"] + reads["non_2xx"] + writes["non_2xx"]
+    w = webhooks
+    print(f"| ingestion with an input from events (each event rescores its lead) and webhooks on | {w['ingest']['events_per_s']:,.0f} events/s | "
+          f"{w['ingest']['p50_ms']:.1f} ms | {w['ingest']['p99_ms']:.1f} ms |")
+    if w["deliveries"]:
+        print(f"| webhook delivery, from the change to the receiver ({w['deliveries']:,} deliveries at that rate) | | "
+              f"{w['p50_ms']:.1f} ms | {w['p99_ms']:.1f} ms |")
+    bad = ingest["non_2xx"] + reads["non_2xx"] + writes["non_2xx"] + w["ingest"]["non_2xx"]
     if bad:
         print(f"\n{bad} requests were not answered 2xx", file=sys.stderr)
         sys.exit(1)

@@ -146,17 +146,9 @@ extension ScoringServer {
                 try c.encode(tierChangedAt, forKey: .tierChangedAt)
             }
         }
-        struct Page: Encodable {
-            var leads: [Summary]; var nextCursor: String?
-            enum Keys: String, CodingKey { case leads, nextCursor }
-            func encode(to encoder: Encoder) throws {
-                var c = encoder.container(keyedBy: Keys.self)
-                try c.encode(leads, forKey: .leads); try c.encode(nextCursor, forKey: .nextCursor)
-            }
-        }
         let page = rows.prefix(limit)
         let next = rows.count > limit ? page.last.map { ListCursor.encode(probability: $0.probability, id: $0.id) } : nil
-        return Responses.json(Page(leads: page.map {
+        return Responses.json(Page(name: "leads", items: page.map {
             Summary(id: $0.id, probability: $0.probability, score: $0.score, tier: $0.tier, points: $0.points, grade: $0.grade,
                     modelVersion: $0.modelVersion, updatedAt: Timestamps.text($0.updatedAt), tierChangedAt: Timestamps.text($0.tierChangedAt))
         }, nextCursor: next))
@@ -179,7 +171,7 @@ extension ScoringServer {
         guard let events = found else { throw APIError.notFound("no lead '\(id)'") }
         let page = events.prefix(limit)
         let next = events.count > limit ? page.last.map { String($0.seq) } : nil
-        return Responses.json(EventPage(events: page.map(EventBody.init), nextCursor: next))
+        return Responses.json(Page(name: "events", items: page.map(EventBody.init), nextCursor: next))
     }
 
     func leadHistory(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -235,12 +227,23 @@ struct EventBody: Encodable {
     }
 }
 
-struct EventPage: Encodable {
-    var events: [EventBody]; var nextCursor: String?
-    enum Keys: String, CodingKey { case events, nextCursor }
+/// A page of a list: `{"<name>": [...], "nextCursor": "…" or null}`.
+struct Page<Item: Encodable>: Encodable {
+    var name: String
+    var items: [Item]
+    var nextCursor: String?
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(events, forKey: .events); try c.encode(nextCursor, forKey: .nextCursor)
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(items, forKey: Key(stringValue: name))
+        try c.encode(nextCursor, forKey: Key(stringValue: "nextCursor"))  // null, not absent
     }
 }
 

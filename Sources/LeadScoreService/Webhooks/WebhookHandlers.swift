@@ -194,12 +194,27 @@ extension ScoringServer {
             return (rows, attempts)
         }
         guard let (rows, attempts) = found else { throw APIError.notFound("no webhook '\(id)'") }
-        struct Attempt: Encodable { var at: String; var status: Int?; var error: String?; var seconds: Double }
+        struct Attempt: Encodable {
+            var at: String, status: Int?, error: String?, seconds: Double
+            enum Keys: String, CodingKey { case at, status, error, seconds }
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: Keys.self)
+                try c.encode(at, forKey: .at); try c.encode(status, forKey: .status)
+                try c.encode(error, forKey: .error); try c.encode(seconds, forKey: .seconds)
+            }
+        }
         struct Delivery: Encodable {
             var id: String, type: String, leadId: String?, status: String, attempts: [Attempt], createdAt: String, deliveredAt: String?
             var nextAttemptAt: String?, payload: JSONValue
+            enum Keys: String, CodingKey { case id, type, leadId, status, attempts, createdAt, deliveredAt, nextAttemptAt, payload }
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: Keys.self)
+                try c.encode(id, forKey: .id); try c.encode(type, forKey: .type); try c.encode(leadId, forKey: .leadId)
+                try c.encode(status, forKey: .status); try c.encode(attempts, forKey: .attempts); try c.encode(createdAt, forKey: .createdAt)
+                try c.encode(deliveredAt, forKey: .deliveredAt); try c.encode(nextAttemptAt, forKey: .nextAttemptAt)
+                try c.encode(payload, forKey: .payload)
+            }
         }
-        struct Page: Encodable { var deliveries: [Delivery]; var nextCursor: String? }
         let page = rows.prefix(limit)
         let list = page.map { row -> Delivery in
             let did: String = row["id"], payload: String = row["payload"], state: String = row["status"]
@@ -211,7 +226,7 @@ extension ScoringServer {
                             payload: (try? JSONValue.parse(payload)) ?? .string(payload))
         }
         let nextCursor: String? = rows.count > limit ? page.last.map { String(($0["seq"] as Int64)) } : nil
-        return Responses.json(Page(deliveries: list, nextCursor: nextCursor))
+        return Responses.json(Page(name: "deliveries", items: list, nextCursor: nextCursor))
     }
 
     /// Sends a delivery again now (whatever its state), with its own webhook-id.

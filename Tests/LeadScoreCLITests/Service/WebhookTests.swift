@@ -150,7 +150,7 @@ extension CLITests {
     /// disabled; private addresses are refused unless allowed.
     func testWebhooksSurviveKill9AndRefuseWhatTheyShould() throws {
         let f = try serviceFixture()
-        write("model: model.json\nstore: leadscore.db\nwebhooks: {retry: [1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s], timeout: 2s, allow_private: true}\n", "\(f.dir)/service.yaml")
+        write("model: model.json\nstore: leadscore.db\nwebhooks: {retry: [1s, 1s, 1s, 1s, 1s], timeout: 2s, allow_private: true}\n", "\(f.dir)/service.yaml")
         var s = try ServiceHarness(binary: binary, arguments: ["--config", "\(f.dir)/service.yaml"], cwd: f.dir)
         // A port where nothing listens yet.
         let closed = try receiver(f.dir)
@@ -176,6 +176,15 @@ extension CLITests {
         XCTAssertTrue(waitUntil(10) { (try? s.call("GET", "/v1/webhooks/\(goneId)", key: f.admin).json["enabled"] as? Bool) == false })
         let reason = try s.call("GET", "/v1/webhooks/\(goneId)", key: f.admin).json["disabledReason"] as? String
         XCTAssertTrue(reason?.contains("410") == true, reason ?? "")
+        // An endpoint that fails a delivery for the whole schedule (5 × 1 s here) is disabled.
+        let dead = try s.call("POST", "/v1/webhooks", key: f.admin, json: ["url": "http://127.0.0.1:\(port + 1)/nobody", "events": ["lead.created"]])
+        let deadId = try XCTUnwrap(dead.json["id"] as? String)
+        XCTAssertEqual(try s.call("PUT", "/v1/leads/another", key: f.write, json: ["attributes": leads[2].attributes]).status, 200)
+        XCTAssertTrue(waitUntil(20) { (try? s.call("GET", "/v1/webhooks/\(deadId)", key: f.admin).json["enabled"] as? Bool) == false })
+        let failed = try s.call("GET", "/v1/webhooks/\(deadId)/deliveries?status=failed", key: f.admin)
+        let attempts = ((failed.json["deliveries"] as? [[String: Any]])?.first?["attempts"] as? [[String: Any]]) ?? []
+        XCTAssertEqual(attempts.count, 6, "the first attempt and five retries")
+        XCTAssertTrue(attempts.allSatisfy { $0["error"] is String })
         s.stop()
         // Without allow_private, loopback endpoints are refused.
         write("model: model.json\nstore: leadscore.db\n", "\(f.dir)/strict.yaml")
