@@ -94,6 +94,7 @@ extension ScoringServer {
                     try db.execute(sql: "UPDATE leads SET attributes = ?, updated_at = ? WHERE id = ?", arguments: [text, now, to])
                     try db.execute(sql: "UPDATE events SET lead_id = ? WHERE lead_id = ?", arguments: [to, from])
                     try db.execute(sql: "DELETE FROM history WHERE lead_id = ?", arguments: [from])
+                    try db.execute(sql: "DELETE FROM score_baselines WHERE lead_id = ?", arguments: [from])
                     try db.execute(sql: "DELETE FROM leads WHERE id = ?", arguments: [from])
                     touched.removeValue(forKey: from)
                     order.removeAll { $0 == from }

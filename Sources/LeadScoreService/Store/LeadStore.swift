@@ -131,6 +131,18 @@ public final class LeadStore: @unchecked Sendable {
                 );
                 """)
         }
+        m.registerMigration("v3-score-baselines") { db in
+            // Per lead and endpoint, the score the endpoint last heard of (lead.score_changed
+            // fires when the score has moved minChange from it, however many steps it took).
+            try db.execute(sql: """
+                CREATE TABLE score_baselines (
+                    lead_id TEXT NOT NULL,
+                    webhook_id TEXT NOT NULL,
+                    score INTEGER NOT NULL,
+                    PRIMARY KEY (lead_id, webhook_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 

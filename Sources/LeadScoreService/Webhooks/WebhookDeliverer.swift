@@ -15,8 +15,6 @@ final class WebhookDeliverer: @unchecked Sendable {
     let webhooks: Webhooks
     let settings: ServiceConfiguration.WebhookSettings
     let client: HTTPClient
-    /// Called with the delivery's creation time when it is delivered (the benchmark's latency).
-    var onDelivered: ((Double) -> Void)?
 
     init(store: LeadStore, webhooks: Webhooks, settings: ServiceConfiguration.WebhookSettings) {
         self.store = store
@@ -129,7 +127,6 @@ final class WebhookDeliverer: @unchecked Sendable {
             return false
         }
         if disabled { try await store.read { [webhooks] db in try webhooks.reload(db) } }
-        if let status = o.status, (200..<300).contains(status) { onDelivered?(d.createdAt) }
     }
 
     static func disable(_ db: Database, _ id: String, reason: String, now: Double) throws {

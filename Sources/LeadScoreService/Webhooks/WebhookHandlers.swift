@@ -144,6 +144,7 @@ extension ScoringServer {
             let found = db.changesCount > 0
             try db.execute(sql: "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM deliveries WHERE webhook_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM score_baselines WHERE webhook_id = ?", arguments: [id])
             try webhooks.reload(db)
             return found
         }

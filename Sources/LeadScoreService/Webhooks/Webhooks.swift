@@ -89,8 +89,7 @@ final class Webhooks: @unchecked Sendable {
             var types: [WebhookEventType] = []
             if change.created && endpoint.wants(.created, to: nil) { types.append(.created) }
             if change.tierChanged && endpoint.wants(.tierChanged, to: change.to) { types.append(.tierChanged) }
-            if let previous = change.previousScore, !change.created, abs(change.score.score - previous) >= endpoint.minChange,
-               endpoint.wants(.scoreChanged, to: nil) { types.append(.scoreChanged) }
+            if endpoint.wants(.scoreChanged, to: nil), try Webhooks.scoreMoved(db, change, endpoint: endpoint) { types.append(.scoreChanged) }
             for type in types {
                 try Webhooks.enqueue(db, endpoint: endpoint.id, type: type, leadId: change.leadId,
                                      payload: Webhooks.payload(type, change, now: now), now: now)
@@ -98,7 +97,22 @@ final class Webhooks: @unchecked Sendable {
         }
     }
 
+    /// Whether the lead's score moved at least the endpoint's `minChange` from the score the
+    /// endpoint last heard of (its baseline, set when the lead was created or last reported).
+    static func scoreMoved(_ db: Database, _ change: LeadChange, endpoint: WebhookEndpoint) throws -> Bool {
+        let baseline = try Int.fetchOne(db, sql: "SELECT score FROM score_baselines WHERE lead_id = ? AND webhook_id = ?",
+                                        arguments: [change.leadId, endpoint.id])
+        let from = baseline ?? change.previousScore ?? change.score.score
+        let moved = !change.created && abs(change.score.score - from) >= endpoint.minChange
+        if moved || baseline == nil {
+            try db.execute(sql: "INSERT OR REPLACE INTO score_baselines (lead_id, webhook_id, score) VALUES (?, ?, ?)",
+                           arguments: [change.leadId, endpoint.id, moved || change.created ? change.score.score : from])
+        }
+        return moved
+    }
+
     func recordDeleted(_ db: Database, leadId: String, now: Double) throws {
+        try db.execute(sql: "DELETE FROM score_baselines WHERE lead_id = ?", arguments: [leadId])
         for endpoint in active where endpoint.wants(.deleted, to: nil) {
             let body: [String: Any] = ["type": WebhookEventType.deleted.rawValue, "timestamp": DateParser.isoDateTime(seconds: now),
                                        "data": ["leadId": leadId]]

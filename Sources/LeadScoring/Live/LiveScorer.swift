@@ -140,12 +140,19 @@ extension LiveScorer {
     public func nextChange(_ lead: LiveLead, after time: Double) -> Double? {
         var next = configuration.inputs.compactMap { $0.nextChange(lead.events, after: time) }.min()
         func consider(_ t: Double) { if t > time { next = min(next ?? t, t) } }
+        // When the rules' tier is (part of) the lead's tier, the moment decaying points cross a
+        // tier threshold, to the second.
+        if let rules, configuration.tierFrom != .model, rules.groups.contains(where: { $0.decay != nil }),
+           let scorer = try? ruleScorer(rules, values: values(lead, at: time), lead: lead, at: time),
+           let crossing = LiveScorer.ruleTierChange(scorer, after: time) {
+            consider(crossing)
+        }
         // An event stamped in the future starts to count when its time comes.
         if !configuration.inputs.isEmpty || rules?.usesEvents == true {
             for event in lead.events where event.time > time { consider(event.time) }
         }
         for group in rules?.groups ?? [] {
-            if group.decay != nil { consider(time + 3600) }
+            if group.decay != nil { consider(time + 3600) }  // points fade: stored points stay fresh
             for rule in group.rules {
                 guard case let .on(activity, _, within?, _, _) = rule.kind else { continue }
                 let name = activity.lowercased()
@@ -155,5 +162,26 @@ extension LiveScorer {
             }
         }
         return next
+    }
+}
+
+extension LiveScorer {
+    /// The first moment after `time` at which the rules' tier differs from now, to within a
+    /// second: doubling steps from a minute up to a year, then bisection. nil when it does not
+    /// change within the year.
+    static func ruleTierChange(_ scorer: RuleScorer, after time: Double) -> Double? {
+        let now = scorer.score(row: 0, asOf: time).tier
+        var low = time, step = 60.0, high: Double? = nil
+        while step <= 366 * 86_400 {
+            if scorer.score(row: 0, asOf: time + step).tier != now { high = time + step; break }
+            low = time + step
+            step *= 2
+        }
+        guard var high else { return nil }
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if scorer.score(row: 0, asOf: middle).tier != now { high = middle } else { low = middle }
+        }
+        return high
     }
 }

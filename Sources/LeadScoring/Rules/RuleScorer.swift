@@ -88,7 +88,12 @@ public struct RuleScorer {
     }
 
     /// Scores row `r` of the table.
-    public func score(row r: Int) -> RuleScore {
+    public func score(row r: Int) -> RuleScore { score(row: r, asOf: asOf) }
+
+    /// Scores row `r` as of another moment than the scorer's (decay and event ages move with
+    /// it; the rules' tests do not depend on it): how the service finds when points decaying
+    /// cross a tier threshold.
+    public func score(row r: Int, asOf: Double) -> RuleScore {
         var groupPoints = [Double](repeating: 0, count: rules.groups.count)
         var fired: [(Int, Double)] = []
         var decayFactors = [Double](repeating: 1, count: rules.groups.count)

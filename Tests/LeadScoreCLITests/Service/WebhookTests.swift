@@ -197,3 +197,67 @@ extension CLITests {
         }
     }
 }
+
+extension CLITests {
+    /// With the rules' tier as the lead's tier, points decaying below a threshold are found to
+    /// the second and delivered when they cross (no request, no hourly check); score changes
+    /// are reported once they add up to minChange.
+    func testWebhooksHearRuleDecayWhenItHappens() throws {
+        let f = try serviceFixture()
+        let r = try receiver(f.dir)
+        // 40 points with a half-life of 0.0002 days (17.28 s): below 30 after 17.28 × log2(4/3) = 7.2 s.
+        write("""
+        version: 1
+        groups:
+          intent:
+            decay: {half_life_days: 0.0002, since: last_activity_date}
+            rules:
+              - when: {column: demo_requested, equals: "Yes"}
+                points: 40
+        tiers: {mql: 10, sql: 30}
+        """, "\(f.dir)/rules.yaml")
+        write("model: model.json\nstore: leadscore.db\nrules: rules.yaml\ntier_from: rules\nwebhooks: {retry: [1s], allow_private: true}\n", "\(f.dir)/service.yaml")
+        let s = try ServiceHarness(binary: binary, arguments: ["--config", "\(f.dir)/service.yaml"], cwd: f.dir)
+        addTeardownBlock { s.stop() }
+        XCTAssertEqual(try s.call("POST", "/v1/webhooks", key: f.admin, json: ["url": r.url, "events": ["lead.tier_changed"]]).status, 201)
+        var attributes = sampleLeads(1)[0].attributes
+        attributes["demo_requested"] = "Yes"
+        let start = Date()
+        attributes["last_activity_date"] = ISO8601DateFormatter().string(from: start)
+        let put = try s.call("PUT", "/v1/leads/D", key: f.write, json: ["attributes": attributes])
+        XCTAssertEqual((put.json["score"] as? [String: Any])?["tier"] as? String, "SQL", put.text)
+        let crossing = start.timeIntervalSince1970 + 0.0002 * 86_400 * log2(40.0 / 30.0)
+        XCTAssertTrue(waitUntil(30) { r.requests.contains { ($0.body["data"] as? [String: Any])?["to"] as? String == "MQL" } })
+        let down = try XCTUnwrap(r.requests.first { ($0.body["data"] as? [String: Any])?["to"] as? String == "MQL" })
+        XCTAssertEqual((down.body["data"] as? [String: Any])?["cause"] as? String, "decay")
+        XCTAssertLessThan(abs(down.received - crossing), 3, "delivered at the crossing (\(down.received - crossing) s off)")
+    }
+}
+
+extension CLITests {
+    /// lead.score_changed fires when the score has moved minChange from what the endpoint last
+    /// heard, however many small steps it took.
+    func testWebhooksReportScoreChangesThatAddUp() throws {
+        let f = try serviceFixture()
+        let r = try receiver(f.dir)
+        write("model: model.json\nstore: leadscore.db\ninputs:\n  pricing_page_views: {count: pricing_page_view}\nwebhooks: {retry: [1s], allow_private: true}\n",
+              "\(f.dir)/service.yaml")
+        let s = try ServiceHarness(binary: binary, arguments: ["--config", "\(f.dir)/service.yaml"], cwd: f.dir)
+        addTeardownBlock { s.stop() }
+        XCTAssertEqual(try s.call("POST", "/v1/webhooks", key: f.admin, json: ["url": r.url, "events": ["lead.score_changed"], "minChange": 5]).status, 201)
+        let lead = sampleLeads(3)[2]
+        let first = try s.call("PUT", "/v1/leads/\(lead.id)", key: f.write, json: ["attributes": lead.attributes])
+        var baseline = try XCTUnwrap((first.json["score"] as? [String: Any])?["score"] as? Int)
+        var expected: [Int] = []
+        for n in 0..<12 {
+            let ts = ISO8601DateFormatter().string(from: Date())
+            _ = try s.call("POST", "/v1/events", key: f.write, json: ["events": [["id": "v\(n)", "leadId": lead.id, "type": "pricing_page_view", "timestamp": ts]]])
+            let score = try XCTUnwrap((try s.call("GET", "/v1/leads/\(lead.id)", key: f.read).json["score"] as? [String: Any])?["score"] as? Int)
+            if abs(score - baseline) >= 5 { expected.append(score); baseline = score }
+        }
+        XCTAssertFalse(expected.isEmpty, "twelve pricing page views move the score by 5 at least once")
+        XCTAssertTrue(waitUntil(10) { r.requests.count >= expected.count })
+        Thread.sleep(forTimeInterval: 1)
+        XCTAssertEqual(r.requests.compactMap { ($0.body["data"] as? [String: Any])?["score"] as? Int }, expected)
+    }
+}
