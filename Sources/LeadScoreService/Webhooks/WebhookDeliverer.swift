@@ -30,28 +30,46 @@ final class WebhookDeliverer: @unchecked Sendable {
         var id: String, webhookId: String, payload: String, attempts: Int, createdAt: Double
     }
 
+    /// Deliveries being attempted now (each runs on its own: a slow endpoint holds up no other).
+    private var inFlight = Set<String>()
+    private let lock = NSLock()
+    static let maxInFlight = 32
+
     /// Delivers until cancelled, looking for due deliveries every 100 ms.
     func run() async {
         while !Task.isCancelled {
-            let n = (try? await deliverDue()) ?? 0
-            if n == 0 { try? await Task.sleep(nanoseconds: 100_000_000) }
+            do { try await startDue() } catch {
+                FileHandle.standardError.write(Data("leadscore serve: webhook deliveries: \(error)\n".utf8))
+            }
+            try? await Task.sleep(nanoseconds: 100_000_000)
         }
         try? await client.shutdown()
     }
 
-    func deliverDue() async throws -> Int {
+    /// Starts an attempt for each due delivery not already under way.
+    func startDue() async throws {
+        let busy = lock.withLock { inFlight }
+        guard busy.count < WebhookDeliverer.maxInFlight else { return }
+        let due = try await dueDeliveries(limit: WebhookDeliverer.maxInFlight + busy.count).filter { !busy.contains($0.id) }
+            .prefix(WebhookDeliverer.maxInFlight - busy.count)
+        for d in due {
+            lock.withLock { _ = inFlight.insert(d.id) }
+            Task.detached { [self] in
+                await attempt(d)
+                lock.withLock { _ = inFlight.remove(d.id) }
+            }
+        }
+    }
+
+    func dueDeliveries(limit: Int) async throws -> [Due] {
         let now = Date().timeIntervalSince1970
-        let due = try await store.read { db in
+        return try await store.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.id, d.webhook_id, d.payload, d.attempts, d.created_at FROM deliveries d
                 JOIN webhooks w ON w.id = d.webhook_id AND w.enabled = 1
-                WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT 32
-                """, arguments: [now]).map { Due(id: $0["id"], webhookId: $0["webhook_id"], payload: $0["payload"], attempts: $0["attempts"], createdAt: $0["created_at"]) }
+                WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?
+                """, arguments: [now, limit]).map { Due(id: $0["id"], webhookId: $0["webhook_id"], payload: $0["payload"], attempts: $0["attempts"], createdAt: $0["created_at"]) }
         }
-        await withTaskGroup(of: Void.self) { group in
-            for d in due { group.addTask { await self.attempt(d) } }
-        }
-        return due.count
     }
 
     /// One attempt: what happened (a status code or an error) and how long it took.
