@@ -107,7 +107,9 @@ public final class ScoringEngine: @unchecked Sendable {
             }
             try notify(db, LeadChange(leadId: id, from: created ? nil : previous.tier, to: score.tier,
                                       previousScore: created ? nil : previous.score, score: score, cause: cause,
-                                      sequence: stored.sequence, created: created, tierChanged: changed && !created), now)
+                                      sequence: stored.sequence, created: created,
+                                      // A lead that is warm from its first score is news too.
+                                      tierChanged: changed && (!created || score.tier != .cold)), now)
         }
         return (stored, score)
     }

@@ -113,7 +113,7 @@ final class WebhookDeliverer: @unchecked Sendable {
         let now = Date().timeIntervalSince1970
         let attempts = d.attempts + 1
         let schedule = settings.retry
-        let disabled = try await store.write { db -> Bool in
+        _ = try await store.write { [webhooks] db -> Bool in
             try db.execute(sql: "INSERT INTO delivery_attempts (delivery_id, at, status, error, seconds) VALUES (?, ?, ?, ?, ?)",
                            arguments: [d.id, now, o.status, o.error, o.seconds])
             if let status = o.status, (200..<300).contains(status) {
@@ -124,6 +124,7 @@ final class WebhookDeliverer: @unchecked Sendable {
             if o.status == 410 {
                 try db.execute(sql: "UPDATE deliveries SET status = 'failed', attempts = ?, last_status = 410 WHERE id = ?", arguments: [attempts, d.id])
                 try WebhookDeliverer.disable(db, endpoint.id, reason: "the endpoint answered 410 Gone", now: now)
+                try webhooks.reload(db)
                 return true
             }
             if attempts <= schedule.count {
@@ -140,11 +141,11 @@ final class WebhookDeliverer: @unchecked Sendable {
                                            arguments: [endpoint.id, d.createdAt]) ?? 0
             if through == 0 {
                 try WebhookDeliverer.disable(db, endpoint.id, reason: "every attempt of a delivery failed for the whole retry schedule", now: now)
+                try webhooks.reload(db)
                 return true
             }
             return false
         }
-        if disabled { try await store.read { [webhooks] db in try webhooks.reload(db) } }
     }
 
     static func disable(_ db: Database, _ id: String, reason: String, now: Double) throws {
@@ -191,6 +192,12 @@ enum AddressGuard {
                 withUnsafeBytes(of: p.pointee.sin6_addr) { Array($0) }
             }
             if bytes[0..<15].allSatisfy({ $0 == 0 }) { return true }  // :: and ::1
+            func v4(_ at: Int) -> UInt32 { UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3]) }
+            if bytes[0..<12].allSatisfy({ $0 == 0 }) { return isInternal(v4: v4(12)) }  // ::a.b.c.d
+            if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xFF && bytes[3] == 0x9B { return isInternal(v4: v4(12)) }  // NAT64 64:ff9b::/96
+            if bytes[0] == 0x20 && bytes[1] == 0x02 { return isInternal(v4: v4(2)) }  // 6to4 2002::/16
+            if bytes[0] == 0xFF { return true }  // multicast
+            if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0xC0 { return true }  // fec0::/10 site-local
             if bytes[0] & 0xFE == 0xFC { return true }  // fc00::/7 unique local
             if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return true }  // fe80::/10 link-local
             if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {  // ::ffff:a.b.c.d

@@ -157,7 +157,8 @@ extension LiveScorer {
                 guard case let .on(activity, _, within?, _, _) = rule.kind else { continue }
                 let name = activity.lowercased()
                 for event in lead.events where event.activity == name && event.time <= time {
-                    consider(event.time + within * 86_400)
+                    // Just past the window's end: at the instant itself the event still counts.
+                    consider(event.time + within * 86_400 + 0.001)
                 }
             }
         }
