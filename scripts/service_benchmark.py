@@ -32,11 +32,14 @@ def wrk(script, base, seconds, connections, env):
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, base],
                          capture_output=True, text=True, env={**os.environ, **env}, check=True).stdout
     def ms(text):
-        value, unit = re.match(r"([0-9.]+)(us|ms|s)", text).groups()
-        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+        m = re.match(r"([0-9.]+)(us|ms|s|m)$", text)
+        if not m:
+            raise SystemExit(f"wrk printed a latency this script cannot read: {text!r}\n{out}")
+        value, unit = m.groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
     rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
-    p50 = ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"requests_per_s": rate, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(errors.group(1)) if errors else 0}
 
