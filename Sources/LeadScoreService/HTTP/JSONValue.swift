@@ -162,7 +162,8 @@ struct JSONReader {
     }
 }
 
-/// ISO 8601 times as the API reads and writes them.
+/// ISO 8601 times as the API reads them (strict RFC 3339; they are written by
+/// `DateParser.isoDateTime`).
 enum Timestamps {
     /// Seconds since 1970 for an RFC 3339 date-time (any fraction, `Z` or an offset, `T` or a
     /// space, either case); nil otherwise.
@@ -216,5 +217,4 @@ enum Timestamps {
         return date.timeIntervalSince1970 + fraction - Double(offset)
     }
 
-    static func text(_ t: Double) -> String { DateParser.isoDateTime(seconds: t) }
 }

@@ -22,7 +22,7 @@ struct ScoreBody: Encodable {
         try c.encode(score.grade, forKey: .grade)
         try c.encode(score.reasons, forKey: .reasons)
         try c.encode(score.modelVersion, forKey: .modelVersion)
-        try c.encode(Timestamps.text(score.asOf), forKey: .asOf)
+        try c.encode(DateParser.isoDateTime(seconds: score.asOf), forKey: .asOf)
     }
 }
 
@@ -37,8 +37,8 @@ struct LeadBody: Encodable {
         id = lead.id
         attributes = lead.attributes
         self.score = ScoreBody(score: score)
-        createdAt = Timestamps.text(lead.createdAt)
-        updatedAt = Timestamps.text(lead.updatedAt)
+        createdAt = DateParser.isoDateTime(seconds: lead.createdAt)
+        updatedAt = DateParser.isoDateTime(seconds: lead.updatedAt)
     }
 }
 
@@ -66,7 +66,8 @@ extension ScoringServer {
         }
         guard let (lead, events) = found else { throw APIError.notFound("no lead '\(id)'") }
         // As of now: decay and windows act without new events.
-        let score = engine.settle(try engine.reader.score(ScoringEngine.lead(lead, events: events), at: Date().timeIntervalSince1970), previous: lead)
+        let scorer = engine.reader
+        let score = engine.settle(try scorer.score(ScoringEngine.lead(lead, events: events), at: Date().timeIntervalSince1970), previous: lead, scorer: scorer)
         metrics.scored(1)
         return Responses.json(LeadBody(lead, score))
     }
@@ -150,7 +151,7 @@ extension ScoringServer {
         let next = rows.count > limit ? page.last.map { ListCursor.encode(probability: $0.probability, id: $0.id) } : nil
         return Responses.json(Page(name: "leads", items: page.map {
             Summary(id: $0.id, probability: $0.probability, score: $0.score, tier: $0.tier, points: $0.points, grade: $0.grade,
-                    modelVersion: $0.modelVersion, updatedAt: Timestamps.text($0.updatedAt), tierChangedAt: Timestamps.text($0.tierChangedAt))
+                    modelVersion: $0.modelVersion, updatedAt: DateParser.isoDateTime(seconds: $0.updatedAt), tierChangedAt: DateParser.isoDateTime(seconds: $0.tierChangedAt))
         }, nextCursor: next))
     }
 
@@ -195,7 +196,7 @@ extension ScoringServer {
         struct Answer: Encodable { var history: [Change] }
         return Responses.json(Answer(history: rows.map { row in
             Change(from: (row["from_tier"] as String?).flatMap(Tier.init(rawValue:)), to: Tier(rawValue: row["to_tier"]) ?? .cold,
-                   at: Timestamps.text(row["at"]), cause: row["cause"], probability: row["probability"], score: row["score"],
+                   at: DateParser.isoDateTime(seconds: row["at"]), cause: row["cause"], probability: row["probability"], score: row["score"],
                    modelVersion: row["model_version"])
         }))
     }
@@ -215,8 +216,8 @@ extension ScoringServer {
 struct EventBody: Encodable {
     var id: String, leadId: String, type: String, timestamp: String, value: Double?, properties: [String: JSONValue], receivedAt: String
     init(_ e: StoredEvent) {
-        id = e.id; leadId = e.leadId; type = e.type; timestamp = Timestamps.text(e.time); value = e.value
-        properties = e.properties; receivedAt = Timestamps.text(e.receivedAt)
+        id = e.id; leadId = e.leadId; type = e.type; timestamp = DateParser.isoDateTime(seconds: e.time); value = e.value
+        properties = e.properties; receivedAt = DateParser.isoDateTime(seconds: e.receivedAt)
     }
     enum Keys: String, CodingKey { case id, leadId, type, timestamp, value, properties, receivedAt }
     func encode(to encoder: Encoder) throws {

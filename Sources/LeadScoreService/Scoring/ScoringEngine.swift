@@ -45,7 +45,8 @@ public final class ScoringEngine: @unchecked Sendable {
 
     /// The scorer that explains (for answers).
     public var reader: LiveScorer { lock.withLock { current.read } }
-    var writer: LiveScorer { lock.withLock { current.write } }
+    /// Both scorers of one model version, taken together.
+    var scorers: (read: LiveScorer, write: LiveScorer) { lock.withLock { current } }
     public var modelVersion: String { reader.modelVersion }
 
     /// Loads the model source's current version if it changed; true when it did.
@@ -68,9 +69,10 @@ public final class ScoringEngine: @unchecked Sendable {
     func rescore(_ db: Database, id: String, cause: ChangeCause, now: Double, explain: Bool = false) throws -> (lead: StoredLead, score: LiveScore)? {
         guard var stored = try StoredLead.fetch(db, id: id) else { return nil }
         let events = usesEvents ? try StoredEvent.activity(db, leadId: id, properties: usesProperties) : []
-        let scorer = explain ? reader : writer
+        let pair = scorers  // one model version for the whole rescore, even if a reload lands meanwhile
+        let scorer = explain ? pair.read : pair.write
         let lead = ScoringEngine.lead(stored, events: events)
-        var score = settle(try scorer.score(lead, at: now), previous: stored)
+        var score = settle(try scorer.score(lead, at: now), previous: stored, scorer: scorer)
         let next = scorer.nextChange(lead, after: now)
         let created = stored.sequence == 0
         let previous = (tier: stored.tier, score: stored.score)
@@ -101,7 +103,7 @@ public final class ScoringEngine: @unchecked Sendable {
         scored?(1)
         if let notify = self.changed, changed || score.score != previous.score {
             if changed, !explain, explainsTierChange?(score.tier) == true {
-                var explained = try reader.score(lead, at: now)
+                var explained = try pair.read.score(lead, at: now)
                 explained.tier = score.tier
                 score = explained
             }
@@ -116,11 +118,11 @@ public final class ScoringEngine: @unchecked Sendable {
 
     /// The lead's tier after hysteresis against its stored tier (only the model's tier has
     /// thresholds in probability; rule tiers change at their points).
-    func settle(_ score: LiveScore, previous: StoredLead) -> LiveScore {
+    func settle(_ score: LiveScore, previous: StoredLead, scorer: LiveScorer) -> LiveScore {
         guard configuration.hysteresis > 0, previous.sequence > 0, configuration.tierFrom == .model else { return score }
         var settled = score
         settled.tier = Hysteresis.tier(previous: previous.tier, proposed: score.tier, probability: score.probability,
-                                       thresholds: reader.model.tiers, margin: configuration.hysteresis)
+                                       thresholds: scorer.model.tiers, margin: configuration.hysteresis)
         return settled
     }
 

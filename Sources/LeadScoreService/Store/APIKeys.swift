@@ -24,8 +24,7 @@ public struct APIKey: Codable, Sendable {
 public enum APIKeys {
     /// A new key: `lsk_` + 32 random bytes in hex. Returns the record and the key itself.
     public static func create(in store: LeadStore, scope: KeyScope, name: String?) throws -> (APIKey, String) {
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let secret = RandomBytes.hex(32)
         let key = "lsk_" + secret
         let id = "key_" + String(secret.prefix(8))
         let record = APIKey(id: id, name: name, scope: scope, createdAt: Date().timeIntervalSince1970, revokedAt: nil)
@@ -66,4 +65,15 @@ public enum APIKeys {
         sha.update(Array(key.utf8))
         return sha.finalize()
     }
+}
+
+/// Secrets and ids from the system's cryptographic random source: API keys, webhook secrets,
+/// webhook and delivery ids.
+enum RandomBytes {
+    static func bytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    static func hex(_ count: Int) -> String { bytes(count).map { String(format: "%02x", $0) }.joined() }
 }

@@ -5,9 +5,7 @@ import Foundation
 /// keyed with the secret's decoded bytes (`whsec_<base64>`). HMAC from swift-crypto.
 enum WebhookSigner {
     static func newSecret() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return "whsec_" + Data(bytes).base64EncodedString()
+        "whsec_" + Data(RandomBytes.bytes(32)).base64EncodedString()
     }
 
     /// The key bytes of a `whsec_` secret.

@@ -73,10 +73,7 @@ final class Webhooks: @unchecked Sendable {
 
     func endpoint(_ id: String) -> WebhookEndpoint? { lock.withLock { endpoints.first { $0.id == id } } }
 
-    static func newId(_ prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return prefix + (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
+    static func newId(_ prefix: String) -> String { prefix + RandomBytes.hex(12) }
 
     /// Whether any endpoint wants tier changes to `tier` (then the change is explained).
     func wantsTierChange(to tier: Tier) -> Bool { active.contains { $0.wants(.tierChanged, to: tier) } }
