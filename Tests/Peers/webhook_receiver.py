@@ -1,18 +1,20 @@
 """A webhook receiver for the service's tests, and the Standard Webhooks verification of what it
 received with the `standardwebhooks` package from PyPI.
 
-  python webhook_receiver.py serve LOG [--port P] [--status CODE] [--fail-first N] [--retry-after S]
-      Answers every POST with CODE (default 200), or 503 with Retry-After S for the first N; writes
+  python webhook_receiver.py serve LOG [--port P] [--status CODE] [--fail-first N] [--retry-after S] [--http-date]
+      Answers every POST with CODE (default 200), or 503 with Retry-After S for the first N (as an
+      HTTP date S seconds ahead with --http-date); writes
       each request (headers, body, time) as a JSON line to LOG; prints "listening PORT".
   python webhook_receiver.py verify LOG SECRET [SECRET...]
       Verifies every request in LOG with standardwebhooks.Webhook(SECRET); exit 1 if any fails."""
 import json
 import sys
 import time
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def serve(log, port, status, fail_first, retry_after):
+def serve(log, port, status, fail_first, retry_after, http_date):
     seen = {"n": 0}
 
     class Handler(BaseHTTPRequestHandler):
@@ -24,7 +26,7 @@ def serve(log, port, status, fail_first, retry_after):
             seen["n"] += 1
             if seen["n"] <= fail_first:
                 self.send_response(503)
-                self.send_header("Retry-After", str(retry_after))
+                self.send_header("Retry-After", formatdate(time.time() + retry_after, usegmt=True) if http_date else str(retry_after))
             else:
                 self.send_response(status)
             self.send_header("Content-Length", "0")
@@ -62,6 +64,7 @@ if __name__ == "__main__":
         args = sys.argv[3:]
         def option(name, default):
             return int(args[args.index(name) + 1]) if name in args else default
-        serve(sys.argv[2], option("--port", 0), option("--status", 200), option("--fail-first", 0), option("--retry-after", 1))
+        serve(sys.argv[2], option("--port", 0), option("--status", 200), option("--fail-first", 0), option("--retry-after", 1),
+              "--http-date" in args)
     else:
         verify(sys.argv[2], sys.argv[3:])

@@ -93,9 +93,7 @@ extension ScoringServer {
                     let text = JSONValue.object(merged).jsonText
                     try db.execute(sql: "UPDATE leads SET attributes = ?, updated_at = ? WHERE id = ?", arguments: [text, now, to])
                     try db.execute(sql: "UPDATE events SET lead_id = ? WHERE lead_id = ?", arguments: [to, from])
-                    try db.execute(sql: "DELETE FROM history WHERE lead_id = ?", arguments: [from])
-                    try db.execute(sql: "DELETE FROM score_baselines WHERE lead_id = ?", arguments: [from])
-                    try db.execute(sql: "DELETE FROM leads WHERE id = ?", arguments: [from])
+                    _ = try ScoringEngine.removeLead(db, id: from)
                     touched.removeValue(forKey: from)
                     order.removeAll { $0 == from }
                 }
@@ -121,6 +119,12 @@ extension ScoringServer {
             let items: [JSONValue]
             if case .array([])? = body.fields["batch"] { items = [] } else { items = try body.array("batch", max: 10_000) }
             for (i, item) in items.enumerated() {
+                // Segment's limit for one message holds inside a batch too.
+                if item.jsonText.utf8.count > ScoringServer.segmentLimit {
+                    throw APIError(status: .contentTooLarge, code: "payload_too_large",
+                                   message: "'batch[\(i)]' is larger than \(ScoringServer.segmentLimit / 1024) KB, Segment's limit for one message",
+                                   field: "batch[\(i)]")
+                }
                 let message = try JSONReader(item, path: "batch[\(i)]")
                 try ScoringServer.checkSegmentFields(message)
                 guard let typeText = try message.string("type"), let type = SegmentKind(rawValue: typeText), type != .batch else {

@@ -77,12 +77,10 @@ extension ScoringServer {
         let id = try ScoringServer.leadId(context)
         let now = Date().timeIntervalSince1970
         let deleted = try await store.write { [webhooks] db -> Bool in
-            try db.execute(sql: "DELETE FROM leads WHERE id = ?", arguments: [id])
-            let found = db.changesCount > 0
-            if found { try webhooks.recordDeleted(db, leadId: id, now: now) }
+            guard let sequence = try ScoringEngine.removeLead(db, id: id) else { return false }
+            try webhooks.recordDeleted(db, leadId: id, sequence: sequence, now: now)
             try db.execute(sql: "DELETE FROM events WHERE lead_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM history WHERE lead_id = ?", arguments: [id])
-            return found
+            return true
         }
         guard deleted else { throw APIError.notFound("no lead '\(id)'") }
         return Response(status: .noContent)

@@ -74,14 +74,14 @@ public final class ScoringEngine: @unchecked Sendable {
         let lead = ScoringEngine.lead(stored, events: events)
         var score = settle(try scorer.score(lead, at: now), previous: stored, scorer: scorer)
         let next = scorer.nextChange(lead, after: now)
-        let created = stored.sequence == 0
+        let created = !stored.scored
         let previous = (tier: stored.tier, score: stored.score)
         let changed = score.tier != stored.tier || created
         if changed {
             try db.execute(sql: """
                 INSERT INTO history (lead_id, from_tier, to_tier, at, cause, probability, score, model_version)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, stored.sequence == 0 ? nil : stored.tier.rawValue, score.tier.rawValue, now, cause.rawValue,
+                """, arguments: [id, created ? nil : stored.tier.rawValue, score.tier.rawValue, now, cause.rawValue,
                                  score.probability, score.score, score.modelVersion])
             stored.tierChangedAt = now
             stored.sequence += 1
@@ -116,25 +116,35 @@ public final class ScoringEngine: @unchecked Sendable {
         return (stored, score)
     }
 
-    /// The lead's tier after hysteresis against its stored tier (only the model's tier has
-    /// thresholds in probability; rule tiers change at their points).
+    /// The lead's tier after hysteresis against its stored tier (`Hysteresis.settled`); a lead
+    /// never scored has nothing to settle against.
     func settle(_ score: LiveScore, previous: StoredLead, scorer: LiveScorer) -> LiveScore {
-        guard configuration.hysteresis > 0, previous.sequence > 0, configuration.tierFrom == .model else { return score }
-        var settled = score
-        settled.tier = Hysteresis.tier(previous: previous.tier, proposed: score.tier, probability: score.probability,
-                                       thresholds: scorer.model.tiers, margin: configuration.hysteresis)
-        return settled
+        guard previous.scored else { return score }
+        return Hysteresis.settled(score, previous: previous.tier, thresholds: scorer.model.tiers, margin: configuration.hysteresis,
+                                  tierFrom: configuration.tierFrom)
     }
 
     /// Creates lead `id` if it is not stored yet (with no attributes and no score: the caller
-    /// rescores it). True when it was created.
+    /// rescores it). True when it was created. A lead deleted before goes on from its last
+    /// sequence, so receivers still order what they hear of it.
     @discardableResult
     static func ensureLead(_ db: Database, id: String, now: Double) throws -> Bool {
         try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO leads (id, attributes, created_at, updated_at, probability, score, tier, model_version, tier_changed_at, sequence)
-            VALUES (?, '{}', ?, ?, 0, 0, 'Cold', '', ?, 0)
-            """).execute(arguments: [id, now, now, now])
+            VALUES (?, '{}', ?, ?, 0, 0, 'Cold', '', ?, COALESCE((SELECT sequence FROM retired_sequences WHERE lead_id = ?), 0))
+            """).execute(arguments: [id, now, now, now, id])
         return db.changesCount > 0
+    }
+
+    /// Deletes lead `id` with its history (its events are the caller's to move or delete) and
+    /// keeps its sequence, one past its last change; returns that sequence (nil: no such lead).
+    static func removeLead(_ db: Database, id: String) throws -> Int? {
+        guard let sequence = try Int.fetchOne(db, sql: "SELECT sequence FROM leads WHERE id = ?", arguments: [id]) else { return nil }
+        try db.execute(sql: "INSERT OR REPLACE INTO retired_sequences (lead_id, sequence) VALUES (?, ?)", arguments: [id, sequence + 1])
+        try db.execute(sql: "DELETE FROM leads WHERE id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM history WHERE lead_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM score_baselines WHERE lead_id = ?", arguments: [id])
+        return sequence + 1
     }
 
     /// Replaces or merges a lead's attributes (a null value removes one) and rescores it.

@@ -143,6 +143,17 @@ public final class LeadStore: @unchecked Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v4-retired-sequences-replays") { db in
+            // A deleted lead's next sequence (a lead created again under its id goes on from it),
+            // and which delivery a replay repeats (a replay sends originals only).
+            try db.execute(sql: """
+                CREATE TABLE retired_sequences (
+                    lead_id TEXT PRIMARY KEY,
+                    sequence INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                ALTER TABLE deliveries ADD COLUMN replay_of TEXT;
+                """)
+        }
         return m
     }
 
@@ -184,6 +195,8 @@ struct StoredLead {
     var modelVersion: String
     var tierChangedAt: Double
     var sequence: Int
+    /// Whether the lead has been scored (a lead just created has no model version yet).
+    var scored: Bool { !modelVersion.isEmpty }
 
     init(row: Row) {
         id = row["id"]

@@ -30,11 +30,11 @@ extension ScoringServer {
         var url: String?, events: [WebhookEventType]?, description: String??, filterTo: [Tier]??, minChange: Int?, enabled: Bool?
     }
 
-    func endpointFields(_ body: JSONReader, creating: Bool) throws -> EndpointFields {
+    func endpointFields(_ body: JSONReader, creating: Bool) async throws -> EndpointFields {
         try body.only(creating ? ["url", "events", "description", "filter", "minChange"] : ["url", "events", "description", "filter", "minChange", "enabled"])
         var f = EndpointFields()
         if let url = try body.string("url", required: creating, maxLength: 2000) {
-            do { try AddressGuard.check(url, allowPrivate: configuration.webhooks.allowPrivate) } catch {
+            do { _ = try await AddressGuard.resolve(url, allowPrivate: configuration.webhooks.allowPrivate) } catch {
                 throw APIError.badRequest("'url': \(error)", field: "url")
             }
             f.url = url
@@ -83,7 +83,7 @@ extension ScoringServer {
 
     func createWebhook(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try await authorize(request, .admin)
-        let f = try endpointFields(try await body(request), creating: true)
+        let f = try await endpointFields(try await body(request), creating: true)
         let id = Webhooks.newId("wh_"), secret = WebhookSigner.newSecret(), now = Date().timeIntervalSince1970
         let endpoint = try await store.write { [webhooks] db -> WebhookEndpoint? in
             try db.execute(sql: """
@@ -117,7 +117,7 @@ extension ScoringServer {
     func updateWebhook(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try await authorize(request, .admin)
         let id = try ScoringServer.webhookId(context)
-        let f = try endpointFields(try await body(request), creating: false)
+        let f = try await endpointFields(try await body(request), creating: false)
         let updated = try await store.write { [webhooks] db -> WebhookEndpoint? in
             guard try Row.fetchOne(db, sql: "SELECT id FROM webhooks WHERE id = ?", arguments: [id]) != nil else { return nil }
             if let url = f.url { try db.execute(sql: "UPDATE webhooks SET url = ? WHERE id = ?", arguments: [url, id]) }
@@ -230,12 +230,14 @@ extension ScoringServer {
         return Responses.json(Page(name: "deliveries", items: list, nextCursor: nextCursor))
     }
 
-    /// Sends a delivery again now (whatever its state), with its own webhook-id.
+    /// Sends a delivery again now (whatever its state), with its own webhook-id; 409 while the
+    /// endpoint is disabled (nothing would go out until it is enabled).
     func retryDelivery(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try await authorize(request, .admin)
         let id = try ScoringServer.webhookId(context), delivery = try ScoringServer.webhookId(context, "deliveryId")
         let now = Date().timeIntervalSince1970
         let found = try await store.write { db -> Bool in
+            try ScoringServer.requireEnabled(db, webhook: id)
             try db.execute(sql: "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, attempts = 0 WHERE id = ? AND webhook_id = ?",
                            arguments: [now, delivery, id])
             return db.changesCount > 0
@@ -245,7 +247,8 @@ extension ScoringServer {
         return Responses.json(Answer(id: delivery), status: .accepted)
     }
 
-    /// Queues again, as new deliveries, every delivery of the endpoint created since `since`.
+    /// Queues again, as new deliveries, every original delivery (not an earlier replay) of the
+    /// endpoint created since `since`; 409 while the endpoint is disabled.
     func replay(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try await authorize(request, .admin)
         let id = try ScoringServer.webhookId(context)
@@ -253,19 +256,30 @@ extension ScoringServer {
             throw APIError.badRequest("'since' must be an ISO 8601 date-time", field: "since")
         }
         let now = Date().timeIntervalSince1970
-        let count = try await store.write { db -> Int? in
-            guard try Row.fetchOne(db, sql: "SELECT id FROM webhooks WHERE id = ?", arguments: [id]) != nil else { return nil }
-            let rows = try Row.fetchAll(db, sql: "SELECT type, lead_id, payload FROM deliveries WHERE webhook_id = ? AND created_at >= ? ORDER BY seq",
-                                        arguments: [id, since])
+        let count = try await store.write { db -> Int in
+            try ScoringServer.requireEnabled(db, webhook: id)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, type, lead_id, payload FROM deliveries WHERE webhook_id = ? AND created_at >= ? AND replay_of IS NULL ORDER BY seq
+                """, arguments: [id, since])
             for row in rows {
                 let type: String = row["type"], payload: String = row["payload"]
                 try Webhooks.enqueue(db, endpoint: id, type: WebhookEventType(rawValue: type) ?? .tierChanged, leadId: row["lead_id"],
-                                     payload: Data(payload.utf8), now: now)
+                                     payload: Data(payload.utf8), now: now, replayOf: row["id"])
             }
             return rows.count
         }
-        guard let count else { throw APIError.notFound("no webhook '\(id)'") }
         struct Answer: Encodable { var replayed: Int }
         return Responses.json(Answer(replayed: count), status: .accepted)
+    }
+
+    /// Throws 404 for no such endpoint and 409 for a disabled one.
+    static func requireEnabled(_ db: Database, webhook id: String) throws {
+        guard let enabled = try Bool.fetchOne(db, sql: "SELECT enabled FROM webhooks WHERE id = ?", arguments: [id]) else {
+            throw APIError.notFound("no webhook '\(id)'")
+        }
+        guard enabled else {
+            throw APIError(status: .conflict, code: "webhook_disabled",
+                           message: "webhook '\(id)' is disabled: enable it first (PATCH {\"enabled\": true})", field: nil)
+        }
     }
 }

@@ -108,21 +108,23 @@ final class Webhooks: @unchecked Sendable {
         return moved
     }
 
-    func recordDeleted(_ db: Database, leadId: String, now: Double) throws {
-        try db.execute(sql: "DELETE FROM score_baselines WHERE lead_id = ?", arguments: [leadId])
+    /// Queues `lead.deleted` for a lead removed with `sequence` (one past its last change).
+    func recordDeleted(_ db: Database, leadId: String, sequence: Int, now: Double) throws {
         for endpoint in active where endpoint.wants(.deleted, to: nil) {
             let body: [String: Any] = ["type": WebhookEventType.deleted.rawValue, "timestamp": DateParser.isoDateTime(seconds: now),
-                                       "data": ["leadId": leadId]]
+                                       "data": ["leadId": leadId, "sequence": sequence]]
             try Webhooks.enqueue(db, endpoint: endpoint.id, type: .deleted, leadId: leadId,
                                  payload: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), now: now)
         }
     }
 
-    static func enqueue(_ db: Database, endpoint: String, type: WebhookEventType, leadId: String?, payload: Data, now: Double) throws {
+    /// Queues one delivery; a replay names the delivery it repeats.
+    static func enqueue(_ db: Database, endpoint: String, type: WebhookEventType, leadId: String?, payload: Data, now: Double,
+                        replayOf: String? = nil) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO deliveries (id, webhook_id, type, lead_id, payload, status, attempts, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)
-            """).execute(arguments: [newId("msg_"), endpoint, type.rawValue, leadId, String(decoding: payload, as: UTF8.self), now, now])
+            INSERT INTO deliveries (id, webhook_id, type, lead_id, payload, status, attempts, next_attempt_at, created_at, replay_of)
+            VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+            """).execute(arguments: [newId("msg_"), endpoint, type.rawValue, leadId, String(decoding: payload, as: UTF8.self), now, now, replayOf])
     }
 
     /// `{"type", "timestamp", "data": {...}}`, the data as the issue names it.

@@ -16,4 +16,17 @@ public enum Hysteresis {
         }
         return current
     }
+
+    /// `score` with its tier settled against the lead's stored tier `previous`: with
+    /// `tier_from: model` the model's tier moves only past the margin; with `higher` the model's
+    /// part is settled so and the rules' tier still lifts the lead at once; with `rules` (points
+    /// thresholds, not probabilities) nothing is settled.
+    public static func settled(_ score: LiveScore, previous: Tier, thresholds: TierThresholds, margin: Double,
+                               tierFrom: ServiceConfiguration.TierSource) -> LiveScore {
+        guard margin > 0, tierFrom != .rules else { return score }
+        var settled = score
+        let model = tier(previous: previous, proposed: score.modelTier, probability: score.probability, thresholds: thresholds, margin: margin)
+        settled.tier = tierFrom == .higher ? max(model, score.rulesTier ?? model) : model
+        return settled
+    }
 }

@@ -302,6 +302,12 @@ extension CLITests {
         XCTAssertEqual(webinar?["value"] as? Double, 2)
         XCTAssertEqual((webinar?["properties"] as? [String: Any])?["topic"] as? String, "pricing")
         XCTAssertEqual(try s.call("GET", "/v1/leads/seg-anon-7", key: f.read).status, 404, "the anonymous lead was merged away")
+        // Segment's 32 KB limit for one message holds inside a batch too.
+        let big: [String: Any] = ["type": "track", "userId": "seg-user-1", "event": "x", "properties": ["note": String(repeating: "a", count: 33_000)]]
+        let small: [String: Any] = ["type": "track", "userId": "seg-user-1", "event": "x", "messageId": "small"]
+        let refused = try s.call("POST", "/v1/batch", key: f.write, json: ["batch": [small, big]])
+        XCTAssertEqual(refused.status, 413, refused.text)
+        XCTAssertEqual((refused.json["error"] as? [String: Any])?["field"] as? String, "batch[1]")
     }
 
     func testServiceConformsToItsOpenAPIDocument() throws {

@@ -168,6 +168,21 @@ extension CLITests {
         addTeardownBlock { s.stop() }
         XCTAssertTrue(waitUntil(20) { Set(r.requests.compactMap { $0.headers["webhook-id"] }).count == 31 }, "\(r.requests.count) of 31 received")
         XCTAssertEqual(r.requests.filter { $0.body["type"] as? String == "lead.deleted" }.count, 1)
+        // A lead created again under a deleted id goes on from the deleted one's sequence.
+        func sequence(_ type: String, _ lead: String) -> [Int] {
+            r.requests.filter { $0.body["type"] as? String == type && ($0.body["data"] as? [String: Any])?["leadId"] as? String == lead }
+                .compactMap { ($0.body["data"] as? [String: Any])?["sequence"] as? Int }
+        }
+        XCTAssertEqual(try s.call("PUT", "/v1/leads/\(leads[0].id)", key: f.write, json: ["attributes": leads[0].attributes]).status, 200)
+        XCTAssertTrue(waitUntil(10) { sequence("lead.created", leads[0].id).count == 2 })
+        let deletedAt = try XCTUnwrap(sequence("lead.deleted", leads[0].id).first)
+        XCTAssertEqual(sequence("lead.created", leads[0].id).sorted(), [1, deletedAt + 1].sorted(), "created, deleted, created again in order")
+        // A replay sends the originals only, however often it is asked for.
+        let hookId = try XCTUnwrap(made.json["id"] as? String)
+        for _ in 0..<2 {
+            let replayed = try s.call("POST", "/v1/webhooks/\(hookId)/replay?since=2000-01-01T00:00:00Z", key: f.admin)
+            XCTAssertEqual(replayed.json["replayed"] as? Int, 32, replayed.text)
+        }
         // 410 Gone disables the endpoint.
         let gone = try receiver(f.dir, ["--status", "410"])
         let goneHook = try s.call("POST", "/v1/webhooks", key: f.admin, json: ["url": gone.url, "events": ["lead.created"]])
@@ -176,6 +191,17 @@ extension CLITests {
         XCTAssertTrue(waitUntil(10) { (try? s.call("GET", "/v1/webhooks/\(goneId)", key: f.admin).json["enabled"] as? Bool) == false })
         let reason = try s.call("GET", "/v1/webhooks/\(goneId)", key: f.admin).json["disabledReason"] as? String
         XCTAssertTrue(reason?.contains("410") == true, reason ?? "")
+        // A disabled endpoint takes no retry or replay until it is enabled again.
+        let goneDelivery = try XCTUnwrap(((try s.call("GET", "/v1/webhooks/\(goneId)/deliveries", key: f.admin).json["deliveries"] as? [[String: Any]])?.first)?["id"] as? String)
+        XCTAssertEqual(try s.call("POST", "/v1/webhooks/\(goneId)/deliveries/\(goneDelivery)/retry", key: f.admin).status, 409)
+        XCTAssertEqual(try s.call("POST", "/v1/webhooks/\(goneId)/replay?since=2000-01-01T00:00:00Z", key: f.admin).status, 409)
+        // Retry-After as an HTTP date is honoured (3 s, where the schedule says 1 s).
+        let late = try receiver(f.dir, ["--fail-first", "1", "--retry-after", "3", "--http-date"])
+        XCTAssertEqual(try s.call("POST", "/v1/webhooks", key: f.admin, json: ["url": late.url, "events": ["lead.created"]]).status, 201)
+        XCTAssertEqual(try s.call("PUT", "/v1/leads/later", key: f.write, json: ["attributes": leads[3].attributes]).status, 200)
+        XCTAssertTrue(waitUntil(15) { late.requests.count >= 2 })
+        let gap = late.requests[1].received - late.requests[0].received
+        XCTAssertGreaterThan(gap, 1.9, "the HTTP-date Retry-After (3 s ahead, to the second) waited for")
         // An endpoint that fails a delivery for the whole schedule (5 × 1 s here) is disabled.
         let dead = try s.call("POST", "/v1/webhooks", key: f.admin, json: ["url": "http://127.0.0.1:\(port + 1)/nobody", "events": ["lead.created"]])
         let deadId = try XCTUnwrap(dead.json["id"] as? String)

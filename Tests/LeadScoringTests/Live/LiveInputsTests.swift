@@ -146,4 +146,28 @@ final class HysteresisTests: XCTestCase {
         XCTAssertEqual(tier(.sql, 0.29), .mql, "falls below SQL by the margin, not below MQL by it")
         XCTAssertEqual(Hysteresis.tier(previous: .mql, proposed: .sql, probability: 0.61, thresholds: t, margin: 0), .sql)
     }
+
+    /// With `tier_from: higher` the model's part is settled and the rules' tier lifts at once;
+    /// with `rules` nothing is settled.
+    func testSettlingFollowsTierFrom() {
+        let t = TierThresholds(mql: 0.3, sql: 0.6, method: "test")
+        func score(_ p: Double, rules: Tier?, _ from: ServiceConfiguration.TierSource) -> LiveScore {
+            let model = t.tier(p)
+            let tier = from == .rules ? rules ?? model : from == .higher ? max(model, rules ?? model) : model
+            return LiveScore(probability: p, score: Int(p * 100), tier: tier, modelTier: model, points: nil,
+                             rulesTier: rules, grade: nil, reasons: [], modelVersion: "v1", asOf: 0)
+        }
+        func settled(_ previous: Tier, _ p: Double, rules: Tier?, _ from: ServiceConfiguration.TierSource) -> Tier {
+            Hysteresis.settled(score(p, rules: rules, from), previous: previous, thresholds: t, margin: 0.02, tierFrom: from).tier
+        }
+        XCTAssertEqual(settled(.mql, 0.61, rules: .cold, .higher), .mql, "the model just over SQL: held at MQL")
+        XCTAssertEqual(settled(.mql, 0.61, rules: .sql, .higher), .sql, "the rules lift at once")
+        XCTAssertEqual(settled(.sql, 0.59, rules: .cold, .higher), .sql, "the model just under SQL: held")
+        XCTAssertEqual(settled(.sql, 0.5, rules: .mql, .higher), .mql)
+        XCTAssertEqual(settled(.mql, 0.29, rules: .cold, .higher), .mql, "just under MQL: held")
+        XCTAssertEqual(settled(.mql, 0.29, rules: .cold, .rules), .cold, "rules: the rules' tier as it is")
+        XCTAssertEqual(settled(.sql, 0.1, rules: .mql, .rules), .mql)
+        XCTAssertEqual(settled(.mql, 0.61, rules: nil, .model), .mql)
+        XCTAssertEqual(settled(.mql, 0.62, rules: nil, .model), .sql)
+    }
 }
