@@ -16,7 +16,7 @@ struct LeadScore: ParsableCommand {
         version: LeadScoreVersion.current,
         subcommands: [Quickstart.self, Generate.self, SchemaCommand.self, Train.self, Predict.self,
                       Evaluate.self, Inspect.self, RulesCommand.self, Compare.self, DriftCommand.self, Retrain.self, Models.self, Report.self,
-                      Serve.self, Keys.self, Features.self, Alerts.self]
+                      Serve.self, Keys.self, Features.self, Alerts.self, Export.self]
     )
 }
 

@@ -30,6 +30,9 @@ struct Predict: LeadScoreCommand {
     @Flag(help: "Write JSON lines instead of CSV (probabilities at full precision).")
     var json = false
 
+    @Flag(help: "Also write each lead's margin (the log-odds before calibration; LightGBM's raw score), at full precision.")
+    var margin = false
+
     @Option(help: ArgumentHelp("Decimals of the probability in the CSV: 1 to 17, or 'full' (the shortest text that reads back as the same number). JSON is always full.", valueName: "N|full"))
     var precision: String = "6"
 
@@ -60,7 +63,7 @@ struct Predict: LeadScoreCommand {
         let output = try AtomicFile(path: out)
         let kept: KeptColumns = keep?.lowercased() == "all" ? .all : .ids(plus: splitList(keep))
         let s = try scorer.score(file: reader, to: output, format: json ? .jsonLines : .csv, keep: kept,
-                                   probabilityDigits: try probabilityDigits) { count in
+                                   probabilityDigits: try probabilityDigits, withMargin: margin) { count in
             if count % 200_000 < LeadScorer.batchSize { Console.note("scored \(grouped(count)) leads (\(elapsed(start)))") }
         }
         try output.commit()

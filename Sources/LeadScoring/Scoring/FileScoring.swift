@@ -28,7 +28,7 @@ extension LeadScorer {
     /// written: its rows show which columns are lead ids (unique per row), kept first even when
     /// training dropped them. `progress` hears the running count after every batch.
     public func score(file reader: CSVReader, to output: AtomicFile, format: RecordWriter.Format, keep: KeptColumns,
-                      probabilityDigits: Int? = 6, progress: (Int) -> Void = { _ in }) throws -> FileScoringSummary {
+                      probabilityDigits: Int? = 6, withMargin: Bool = false, progress: (Int) -> Void = { _ in }) throws -> FileScoringSummary {
         let header = reader.header
         let fields = try self.fields(in: header, file: reader.path)
         var summary = FileScoringSummary()
@@ -38,7 +38,7 @@ extension LeadScorer {
         while batch.count < LeadScorer.batchSize, try reader.next(appendingTo: &batch) {}
         let keepColumns = try keptColumns(keep, header: header, fields: fields, firstBatch: batch, file: reader.path)
         let writer = ScoreWriter(format: format, keepNames: keepColumns.map { header[$0] }, addLine: keepColumns.isEmpty,
-                                 withReasons: reasonsPerSide > 0, probabilityDigits: probabilityDigits)
+                                 withReasons: reasonsPerSide > 0, probabilityDigits: probabilityDigits, withMargin: withMargin)
         try output.write(bytes: writer.header())
         var text: [UInt8] = []
         func flush() throws {

@@ -18,6 +18,8 @@ public struct Reason: Codable, Equatable, Sendable {
 public struct ScoredLead: Sendable {
     /// The calibrated probability of converting.
     public var probability: Double
+    /// The model's margin (log-odds before calibration): what LightGBM calls the raw score.
+    public var margin: Double
     /// `probability` × 100, rounded: what a CRM field shows.
     public var score: Int
     public var tier: Tier
@@ -94,7 +96,7 @@ public struct LeadScorer: Sendable {
         let margins = self.margins(x)
         let classifier = model.predictor.classifier
         let n = x.rows, width = x.columns
-        var result = [ScoredLead](repeating: ScoredLead(probability: 0, score: 0, tier: .cold, reasons: []), count: n)
+        var result = [ScoredLead](repeating: ScoredLead(probability: 0, margin: 0, score: 0, tier: .cold, reasons: []), count: n)
         let rawValues: [[String]] = reasonsPerSide > 0 ? (0..<n).map(raw) : []
         // Reasons (TreeSHAP for trees) cost far more than the margins: both cores share them.
         let parts = reasonsPerSide > 0 && n >= 256 ? threads : 1
@@ -110,7 +112,8 @@ public struct LeadScorer: Sendable {
                         for j in 0..<width { buffer[j] = x[i, j] }
                         reasons = self.reasons(row: buffer, raw: rawValues[i], classifier: classifier)
                     }
-                    base.value[i] = ScoredLead(probability: p, score: Int((p * 100).rounded()), tier: tiers.tier(p), reasons: reasons)
+                    base.value[i] = ScoredLead(probability: p, margin: margins[i], score: Int((p * 100).rounded()), tier: tiers.tier(p),
+                                               reasons: reasons)
                 }
             }
         }

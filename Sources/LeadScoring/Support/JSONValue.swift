@@ -39,7 +39,17 @@ public enum JSONValue: Equatable, Sendable {
         return out
     }
 
-    func write(to out: inout String) {
+    /// The value as indented JSON (two spaces a level, keys sorted), for files people read.
+    public var prettyText: String {
+        var out = ""
+        write(to: &out, indent: "")
+        return out
+    }
+
+    /// Writes the value; with `indent` (the current level's), one item per line.
+    func write(to out: inout String, indent: String? = nil) {
+        let inner = indent.map { $0 + "  " }
+        func newline(_ level: String?) { if let level { out += "\n" + level } }
         switch self {
         case .null: out += "null"
         case let .bool(b): out += b ? "true" : "false"
@@ -49,16 +59,20 @@ public enum JSONValue: Equatable, Sendable {
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
-                item.write(to: &out)
+                newline(inner)
+                item.write(to: &out, indent: inner)
             }
+            if !items.isEmpty { newline(indent) }
             out += "]"
         case let .object(fields):
             out += "{"
             for (i, key) in fields.keys.sorted().enumerated() {
                 if i > 0 { out += "," }
-                out += NumberFormatting.quoted(key) + ":"
-                fields[key]?.write(to: &out)
+                newline(inner)
+                out += NumberFormatting.quoted(key) + (indent == nil ? ":" : ": ")
+                fields[key]?.write(to: &out, indent: inner)
             }
+            if !fields.isEmpty { newline(indent) }
             out += "}"
         }
     }
