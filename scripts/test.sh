@@ -4,15 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-# Real peers for the service's tests: schemathesis (against its OpenAPI document) and Segment's
-# own Python library (against its Segment-compatible API). Those tests skip with a message if
-# the packages cannot be installed.
+# Real peers: schemathesis (against the service's OpenAPI document), Segment's own Python library
+# (against its Segment-compatible API), standardwebhooks (the webhook signatures); DuckDB,
+# psycopg, pyspark, sqlglot and LightGBM (the exported models run in their engines). Those tests
+# skip with a message if the packages cannot be installed.
 if [ ! -x scripts/.venv/bin/python ]; then
   python3 -m venv scripts/.venv || echo "test: no Python virtual environment; the peer tests will skip" >&2
 fi
 if [ -x scripts/.venv/bin/pip ]; then
   scripts/.venv/bin/pip install -q --disable-pip-version-check "schemathesis>=4.3,<5" "segment-analytics-python>=2.3,<3" "standardwebhooks>=1.0,<2" \
-    || echo "test: could not install schemathesis / segment-analytics-python / standardwebhooks; the peer tests will skip" >&2
+    "duckdb>=1.1,<2" "psycopg[binary]>=3.1,<4" "pyspark>=3.5,<5" "sqlglot>=25" "lightgbm>=4,<5" "numpy" \
+    || echo "test: could not install the peers' Python packages; the peer tests will skip" >&2
 fi
 swift build
 swift build --build-tests

@@ -135,6 +135,7 @@ extension CLITests {
         return nil
     }
 
+    /// Runs a program to its end: its exit status and what it printed.
     func runTool(_ path: String, _ arguments: [String], cwd: String? = nil) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -144,9 +145,14 @@ extension CLITests {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        // Both pipes read at once: a tool that fills one while the other is read would block.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let e = Box(), done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { e.data = err.fileHandleForReading.readDataToEndOfFile(); done.signal() }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        done.wait()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e.data, as: UTF8.self))
     }
 
     func testReportRendersInAHeadlessBrowser() throws {
