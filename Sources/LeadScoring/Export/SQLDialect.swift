@@ -11,7 +11,7 @@ public enum SQLDialect: String, CaseIterable, Sendable {
         case .duckdb: return "DuckDB"
         case .sqlite: return "SQLite"
         case .postgres: return "PostgreSQL"
-        case .spark: return "Spark SQL"
+        case .spark: return "Spark"
         case .snowflake: return "Snowflake"
         case .bigquery: return "BigQuery"
         }
@@ -141,6 +141,14 @@ public enum SQLDialect: String, CaseIterable, Sendable {
         case .sqlite, .postgres, .duckdb: return "\(name) AS MATERIALIZED ("
         case .spark, .snowflake, .bigquery: return "\(name) AS ("
         }
+    }
+
+    /// True when the integer `x` is one of `codes` (a categorical split). DuckDB plans an IN
+    /// list of constants as a join, which over a forest's hundreds of splits takes minutes to
+    /// plan; `list_contains` is a plain function there.
+    public func isOneOf(_ x: String, _ codes: [Int]) -> String {
+        let list = codes.map(String.init).joined(separator: ", ")
+        return self == .duckdb ? "list_contains([\(list)], \(x))" : "\(x) IN (\(list))"
     }
 
     public func least(_ a: String, _ b: String) -> String { self == .sqlite ? "min(\(a), \(b))" : "LEAST(\(a), \(b))" }

@@ -50,7 +50,8 @@ public struct SQLExport {
         public var exitStatus: ExitStatus { .usage }
     }
 
-    /// The id columns the statement returns (the schema's identifier columns).
+    /// The id columns the statement returns (the schema's identifier columns; with none, it
+    /// returns the input columns).
     public var idColumns: [String] { model.schema.identifierColumns.map(\.name) }
 
     /// The types of the table's columns: ids and everything but numeric inputs as text.
@@ -79,7 +80,9 @@ public struct SQLExport {
     /// The scoring statement; refused (`TooLarge`, with the reason) when it is larger than the
     /// dialect takes or nests deeper than its parser allows.
     public func statement() throws -> Statement {
-        let ids = idColumns.map { dialect.identifier($0) }
+        // The lead ids key the result; a model trained without any keeps every input column
+        // instead, so each score can still be joined back to its lead.
+        let ids = (idColumns.isEmpty ? model.encoder.columns.map(\.name) : idColumns).map { dialect.identifier($0) }
         let carry = ids.isEmpty ? "" : ids.joined(separator: ", ") + ", "
         var steps: [String] = []
         var depth = 0
@@ -235,7 +238,7 @@ public struct SQLExport {
             missingLeft = bit(fb.missingBin)
             // The codes the encoder gives (levels and "(other)") as their bins.
             let codes = (0..<(model.encoder.columns[f].rawLevelCount + 1)).filter { bit(fb.bin(Double($0))) }
-            test = codes.isEmpty ? "1 = 0" : "\(x) IN (\(codes.map(String.init).joined(separator: ", ")))"
+            test = codes.isEmpty ? "1 = 0" : dialect.isOneOf(x, codes)
         }
         // Each subtree once: missing values join the side they take in the condition.
         let condition = missingLeft ? "\(x) IS NULL OR \(test)" : "\(x) IS NOT NULL AND \(test)"

@@ -77,5 +77,11 @@ final class ExportTests: XCTestCase {
         let ddl = SQLExport(model: model, dialect: .postgres, table: "crm.leads").createTable()
         XCTAssertTrue(ddl.hasPrefix("CREATE TABLE \"crm\".\"leads\" ("), ddl)
         XCTAssertTrue(ddl.contains("DOUBLE PRECISION"), ddl)
+        // Without an id column, the inputs key the result.
+        var anonymous = model
+        for i in anonymous.schema.columns.indices where anonymous.schema.columns[i].kind == .identifier { anonymous.schema.columns[i].kind = .excluded }
+        let sql = try SQLExport(model: anonymous, dialect: .duckdb).statement().sql
+        let last = sql.components(separatedBy: "\nSELECT ").last ?? ""
+        XCTAssertTrue(last.hasPrefix(model.encoder.columns.map { SQLDialect.duckdb.identifier($0.name) }.joined(separator: ", ") + ", probability"), last)
     }
 }
