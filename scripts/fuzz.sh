@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz every parser of outside input with libFuzzer (coverage-guided, AddressSanitizer on):
 # the CSV reader with schema inference, dates, numbers, rules files (with their patterns),
-# model files, schema override files, event logs, the service's JSON bodies and service.yaml.
+# model files, schema override files, event logs, the service's JSON bodies and service.yaml,
+# and the Retry-After headers webhook receivers answer.
 #
 # Usage: bash scripts/fuzz.sh [SECONDS_PER_HARNESS] [HARNESS...]   (default 60 s, every harness)
 #
@@ -16,7 +17,7 @@ source scripts/setup.sh
 seconds="${1:-60}"
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(csv dates numbers rules model schema-overrides events patterns json service-config)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(csv dates numbers rules model schema-overrides events patterns json service-config retry-after)
 scratch=.build-fuzz
 # The sanitizer flags and lld (gold fails on the instrumented objects) come from the toolset.
 swift build -c release --package-path scripts/fuzz --scratch-path "$scratch" --toolset scripts/fuzz/toolset.json

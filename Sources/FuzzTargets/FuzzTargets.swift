@@ -11,8 +11,14 @@ public enum FuzzTargets {
     public static let all: [String: @Sendable ([UInt8]) -> Void] = [
         "csv": csv, "dates": dates, "numbers": numbers, "rules": rules, "model": model,
         "schema-overrides": schemaOverrides, "events": events, "patterns": patterns, "json": json,
-        "service-config": serviceConfiguration,
+        "service-config": serviceConfiguration, "retry-after": retryAfter,
     ]
+
+    /// A webhook receiver's `Retry-After` header: a wait between 0 and a day, or nothing.
+    public static func retryAfter(_ data: [UInt8]) {
+        guard let wait = RetryAfter.seconds(String(decoding: data, as: UTF8.self), now: 1_796_000_000) else { return }
+        precondition(wait >= 0 && wait <= 86_400, "a Retry-After wait outside 0 s to a day: \(wait)")
+    }
 
     /// The JSON reader of the service's request bodies, and writing back what it read (which
     /// must read again as the same value).
