@@ -64,8 +64,10 @@ final class WebhookDeliverer: @unchecked Sendable {
                     }
                     try? await Task.sleep(nanoseconds: 50_000_000)
                 }
-                // What finished before the stop is recorded (else it goes out again after a restart).
-                try? await recordFinished()
+                // What finished before the stop is recorded (else it goes out again after a
+                // restart), in a task of its own: this one is cancelled, and the store would
+                // refuse a cancelled task's write.
+                await Task { [self] in try? await self.recordFinished() }.value
             }
         }
         await clients.shutdown()
