@@ -5,9 +5,13 @@ import Foundation
 
 /// Writes a file through a temporary file in the same directory, renamed into place on
 /// `commit()`: a failed or interrupted run never leaves a half-written or clobbered file.
+/// A destination that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a pipe) is
+/// written directly: renaming over it would replace the device with a file.
 public final class AtomicFile {
     public let path: String
     public let temporaryPath: String
+    /// Whether `path` is written directly (it is a device or a pipe).
+    public let direct: Bool
     private var handle: UnsafeMutablePointer<FILE>?
     private var buffer: [UInt8] = []
     private var finished = false
@@ -23,8 +27,11 @@ public final class AtomicFile {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw FileError.unwritable(path: path, reason: "it is a directory")
         }
-        temporaryPath = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        var info = stat()
+        direct = stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG
+        temporaryPath = direct ? path : directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard let h = fopen(temporaryPath, "wb") else {
+            if direct { throw FileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
             throw FileError.unwritable(path: path, reason: "cannot create a temporary file in '\(directory)': \(String(cString: strerror(errno)))")
         }
         handle = h
@@ -57,9 +64,10 @@ public final class AtomicFile {
         try flush()
         guard let h = handle else { return }
         fflush(h)
-        fsync(fileno(h))
+        if !direct { fsync(fileno(h)) }
         fclose(h)
         handle = nil
+        if direct { finished = true; return }
         guard rename(temporaryPath, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
@@ -71,7 +79,7 @@ public final class AtomicFile {
     /// Drops the temporary file; the destination is untouched.
     public func abort() {
         if let h = handle { fclose(h); handle = nil }
-        if !finished { unlink(temporaryPath); finished = true }
+        if !finished { if !direct { unlink(temporaryPath) }; finished = true }
     }
 
     /// Writes `data` to `path` atomically.

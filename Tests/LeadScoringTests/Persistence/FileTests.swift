@@ -22,4 +22,19 @@ final class FileTests: XCTestCase {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).count, 1)
     }
+
+    /// `--out /dev/null` writes to the device: renaming a finished file over it would replace
+    /// /dev/null with a regular file for every process on the machine.
+    func testAtomicFileWritesDevicesDirectly() throws {
+        let file = try AtomicFile(path: "/dev/null")
+        XCTAssertTrue(file.direct)
+        try file.write("scores nobody keeps\n")
+        try file.commit()
+        var info = stat()
+        XCTAssertEqual(stat("/dev/null", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR, "/dev/null is still a character device")
+        let aborted = try AtomicFile(path: "/dev/null")
+        aborted.abort()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "/dev/null"), "an abort does not unlink the device")
+    }
 }
