@@ -15,10 +15,13 @@ final class RetryAfterTests: XCTestCase {
         XCTAssertEqual(RetryAfter.seconds("Wednesday, 21-Oct-26 07:30:00 GMT", now: now), 120, "RFC 850")
         XCTAssertEqual(RetryAfter.seconds("Wed Oct 21 07:30:00 2026", now: now), 120, "asctime")
         XCTAssertEqual(RetryAfter.seconds("Wed, 21 Oct 2026 07:00:00 GMT", now: now), 0, "a date past is no wait")
+        XCTAssertEqual(RetryAfter.seconds("Wed Oct  9 07:28:00 2026", now: now - 12 * 86_400), 0, "asctime's padded day")
+        XCTAssertEqual(RetryAfter.seconds("Thu, 01 Jan 1970 00:00:00 GMT", now: -60), 60, "the epoch")
     }
 
     func testAnythingElseIsNothing() {
-        for text in ["", "-5", "1.5", "soon", "٣", "Wed, 32 Oct 2026 07:30:00 GMT", "120 s"] {
+        for text in ["", "-5", "1.5", "soon", "٣", "Wed, 32 Oct 2026 07:30:00 GMT", "120 s", "Wed, 29 Feb 2026 07:30:00 GMT",
+                     "Wed, 21 Oct 2026 24:00:00 GMT", "M\u{64C}"] {
             XCTAssertNil(RetryAfter.seconds(text, now: now), text)
         }
     }
