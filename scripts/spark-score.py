@@ -66,7 +66,9 @@ def main():
     spark.sparkContext.setLogLevel("ERROR")
     start = time.time()
     kind = args.format or ("csv" if args.input.lower().endswith(".csv") else "parquet")
-    reader = spark.read.option("header", "true").option("inferSchema", "false") if kind == "csv" else spark.read
+    # RFC 4180 as leadscore reads it: quoted fields may hold newlines and doubled quotes.
+    reader = (spark.read.option("header", "true").option("inferSchema", "false").option("multiLine", "true")
+              .option("quote", '"').option("escape", '"')) if kind == "csv" else spark.read
     raw = reader.format(kind).load(args.input)
     missing = [n for n, _ in columns if n not in raw.columns]
     if missing:

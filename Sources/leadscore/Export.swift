@@ -63,6 +63,9 @@ struct Export: LeadScoreCommand {
             let statement = try export.statement()
             text = statement.sql
             let limit = export.dialect.sizeLimit.map { "; \(export.dialect.displayName) takes up to \(grouped($0))" } ?? ""
+            for (name, format) in export.formattedColumns {
+                Console.note("note: training read '\(name)' as \(format); the table must hold it as the number it stands for (a double)")
+            }
             Console.note("\(m.kind.rawValue) model as \(export.dialect.displayName) SQL over \(table): \(grouped(statement.bytes)) bytes\(limit), nesting \(statement.depth) deep (at most \(export.dialect.depthLimit))")
         }
         try write(text, to: out)

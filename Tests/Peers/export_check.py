@@ -66,7 +66,7 @@ def parse_ddl(ddl):
     return columns
 
 
-def typed_rows(csv_path, columns):
+def typed_rows(csv_path, columns, text_numbers=False):
     header, rows = read_csv(csv_path)
     index = {name: i for i, name in enumerate(header)}
     out = []
@@ -80,7 +80,8 @@ def typed_rows(csv_path, columns):
                 try:
                     values.append(float(raw))
                 except ValueError:
-                    values.append(None)  # a missing token in a numeric column
+                    # A missing token in a numeric column: NULL, or (SQLite's .import) the text.
+                    values.append(raw if text_numbers else None)
             else:
                 values.append(raw)
         out.append(values)
@@ -130,7 +131,7 @@ class Missing(Exception):
     pass
 
 
-def run_dbapi(cases, connect, placeholder, name):
+def run_dbapi(cases, connect, placeholder, name, text_numbers=False):
     ok = True
     for case in cases:
         ddl = open(case["ddl"], encoding="utf-8").read()
@@ -141,7 +142,7 @@ def run_dbapi(cases, connect, placeholder, name):
         cur.execute('DROP TABLE IF EXISTS "leads"')
         cur.execute(ddl)
         marks = ", ".join([placeholder] * len(columns))
-        cur.executemany(f'INSERT INTO "leads" VALUES ({marks})', typed_rows(case["csv"], columns))
+        cur.executemany(f'INSERT INTO "leads" VALUES ({marks})', typed_rows(case["csv"], columns, text_numbers))
         cur.execute(sql.rstrip().rstrip(";"))
         rows = cur.fetchall()
         db.close()
@@ -160,7 +161,7 @@ def run_duckdb(cases):
 
 def run_sqlite(cases):
     import sqlite3
-    return run_dbapi(cases, lambda: sqlite3.connect(":memory:"), "?", "sqlite")
+    return run_dbapi(cases, lambda: sqlite3.connect(":memory:"), "?", "sqlite", text_numbers=True)
 
 
 def run_postgres(cases):
@@ -278,7 +279,9 @@ def run_lightgbm(cases):
                     x[r, f["index"]] = 1.0 if k in f["true"] else 0.0 if k in f["false"] else np.nan
                 else:
                     try:
-                        x[r, f["index"]] = float(key)
+                        v = float(key)
+                        if math.isfinite(v):  # the mapping: NaN when missing or infinite
+                            x[r, f["index"]] = v
                     except ValueError:
                         pass
         raw = booster.predict(x, raw_score=True)
@@ -370,7 +373,7 @@ def edge_cases(model_path, sample_path, out_path):
             kind = next(iter(encoding))
             raw_kind = encoding["raw"]["_0"]["kind"] if kind == "raw" else kind
             if raw_kind == "numeric":
-                for v in ("", "NaN", "NA", "0", "-1e300", "1e300", " 12 "):
+                for v in ("", "NaN", "NA", "0", "-1e300", "1e300", " 12 ", "inf", "-inf", "1e400"):
                     lead(row, "num", {name: v})
             elif raw_kind == "boolean":
                 for v in ("", "yes", " No ", "TRUE", "maybe", "null"):

@@ -160,11 +160,12 @@ public struct LightGBMExport {
                 o["otherCode"] = n(Double(f.otherCode))
                 o["missingCode"] = n(Double(f.missingCode))
             case .boolean:
-                o["true"] = .array(Values.trueTokens.sorted().map(JSONValue.string))
-                o["false"] = .array(Values.falseTokens.sorted().map(JSONValue.string))
+                o["true"] = .array(SQLExport.yesTokens.map(JSONValue.string))
+                o["false"] = .array(SQLExport.noTokens.map(JSONValue.string))
                 o["missing"] = .string("NaN")
             default:
                 o["missing"] = .string("NaN")
+                if let format = model.encoder.columns[i].number, !format.isPlain { o["numberFormat"] = .string("\(format)") }
             }
             return .object(o)
         }
@@ -184,7 +185,7 @@ public struct LightGBMExport {
             "calibration": calibration,
             "tiers": .object(["mql": n(model.tiers.mql), "sql": n(model.tiers.sql)]),
             "howTo": .array([
-                "Per feature, in index order: a number as it is (NaN when missing); a yes/no value 1 or 0 (NaN when missing or unreadable); a category: its value without leading and trailing spaces and tabs looked up in codes, otherCode when not there, missingCode when it is missing (empty, or one of missingTokens, ignoring case and surrounding spaces).",
+                "Per feature, in index order: a number as it is (NaN when missing or infinite; a column with a numberFormat as the number it stands for: 45% is 0.45); a yes/no value 1 or 0 (NaN when missing or unreadable); a category: its value without leading and trailing spaces and tabs looked up in codes, otherCode when not there, missingCode when it is missing (empty, or one of missingTokens, ignoring case and surrounding spaces).",
                 "margin = the booster's raw score (predict with raw_score=True).",
                 "p = 1 / (1 + exp(-margin)); then calibration: platt: p = 1 / (1 + exp(-(a * ln(q / (1 - q)) + b))) with q = p kept inside [1e-12, 1 - 1e-12]; isotonic: y[0] at or below x[0], the last y at or above the last x, else linear interpolation between the x around p.",
                 "tier = SQL when p >= tiers.sql, MQL when p >= tiers.mql, else Cold; score = p * 100 rounded half away from zero.",

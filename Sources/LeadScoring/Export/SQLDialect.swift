@@ -111,14 +111,17 @@ public enum SQLDialect: String, CaseIterable, Sendable {
         return name.split(separator: ".", omittingEmptySubsequences: false).map { identifier(String($0)) }.joined(separator: ".")
     }
 
-    /// True when the double `x` is missing: NULL or NaN (SQLite stores NaN as NULL).
+    /// True when the double `x` is missing: NULL, NaN or ±∞ (leadscore reads neither `nan` nor
+    /// `inf` as a number); in SQLite also any value that is not stored as a number (`.import`
+    /// leaves `''` and `NA` as text in a REAL column).
     public func isMissingNumber(_ x: String) -> String {
+        let infinite = "ABS(\(x)) > \(double(.greatestFiniteMagnitude))"
         switch self {
-        case .sqlite: return "\(x) IS NULL"
-        case .duckdb, .spark: return "(\(x) IS NULL OR isnan(\(x)))"
-        case .bigquery: return "(\(x) IS NULL OR IS_NAN(\(x)))"
-        case .postgres: return "(\(x) IS NULL OR \(x) = 'NaN'::float8)"
-        case .snowflake: return "(\(x) IS NULL OR \(x) = 'NaN'::DOUBLE)"
+        case .sqlite: return "(\(x) IS NULL OR typeof(\(x)) NOT IN ('real', 'integer') OR \(infinite))"
+        case .duckdb, .spark: return "(\(x) IS NULL OR isnan(\(x)) OR \(infinite))"
+        case .bigquery: return "(\(x) IS NULL OR IS_NAN(\(x)) OR \(infinite))"
+        case .postgres: return "(\(x) IS NULL OR \(x) = 'NaN'::float8 OR \(infinite))"
+        case .snowflake: return "(\(x) IS NULL OR \(x) = 'NaN'::DOUBLE OR \(infinite))"
         }
     }
 

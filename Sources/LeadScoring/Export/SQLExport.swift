@@ -137,11 +137,25 @@ public struct SQLExport {
 
     // MARK: values
 
+    /// What an exported yes/no column reads as 1 and as 0 (lowercased, trimmed): leadscore's
+    /// tokens and the usual spellings of the numbers 1 and 0 (`predict` reads any numeral).
+    public static let yesTokens = Values.trueTokens.sorted() + ["1.0", "+1"]
+    public static let noTokens = Values.falseTokens.sorted() + ["0.0", "+0", "-0"]
+
+    /// Numeric inputs that training read in a format other than plain numbers (`45%`,
+    /// `1.234,5`, `$1,200`): the table must hold them as the numbers they stand for.
+    public var formattedColumns: [(name: String, format: String)] {
+        model.encoder.columns.compactMap { c in
+            guard let f = c.number, !f.isPlain else { return nil }
+            return (c.name, "\(f)")
+        }
+    }
+
     /// The column as leadscore reads a yes/no value: 1, 0, or NULL (missing or unreadable).
     func yesNo(_ column: String) -> Expr {
         let key = "LOWER(\(dialect.trimmed(column)))"
-        let yes = (Values.trueTokens.sorted() + ["1.0", "+1"]).map(dialect.string).joined(separator: ", ")
-        let no = (Values.falseTokens.sorted() + ["0.0", "+0", "-0"]).map(dialect.string).joined(separator: ", ")
+        let yes = SQLExport.yesTokens.map(dialect.string).joined(separator: ", ")
+        let no = SQLExport.noTokens.map(dialect.string).joined(separator: ", ")
         return Expr("CASE WHEN \(key) IN (\(yes)) THEN \(d(1)) WHEN \(key) IN (\(no)) THEN \(d(0)) END", depth: 4)
     }
 
@@ -211,7 +225,7 @@ public struct SQLExport {
         case .boolean:
             return yesNo(x)
         default:
-            return dialect == .sqlite ? Expr(x) : Expr("CASE WHEN \(dialect.isMissingNumber(x)) THEN NULL ELSE \(x) END", depth: 4)
+            return Expr("CASE WHEN \(dialect.isMissingNumber(x)) THEN NULL ELSE \(x) END", depth: 4)
         }
     }
 
