@@ -4,6 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+# Servers and programs the peer tests drive, from Debian's packages: Chromium (the report's
+# browser test), PostgreSQL's server and Java (the exported SQL run in PostgreSQL and in Spark's
+# local mode). Those tests skip with a message where a package is absent, so a failed install
+# does not stop the suite.
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v java >/dev/null || need+=(default-jre-headless)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test: installing ${need[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null; } \
+    || echo "test: ${need[*]} could not be installed; the tests that need them will skip" >&2
+fi
 # Real peers: schemathesis (against the service's OpenAPI document), Segment's own Python library
 # (against its Segment-compatible API), standardwebhooks (the webhook signatures); DuckDB,
 # psycopg, pyspark, sqlglot and LightGBM (the exported models run in their engines). Those tests

@@ -86,8 +86,6 @@ struct Export: LeadScoreCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
         }
-        let file = try AtomicFile(path: path)
-        try file.write(text)
-        try file.commit()
+        try AtomicFile.write(Data(text.utf8), to: path)
     }
 }

@@ -88,6 +88,11 @@ def typed_rows(csv_path, columns, text_numbers=False):
     return out
 
 
+def sigmoid(z):
+    """σ(z) as leadscore computes it, without overflow."""
+    return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+
+
 def compare(case, result_rows, id_name):
     """result_rows: (id, probability, score, tier). Returns a list of problems."""
     expected = {str(p[id_name]): p for p in read_predictions(case["predictions"])}
@@ -297,11 +302,10 @@ def run_lightgbm(cases):
             worst = max(worst, d)
             if d > TOLERANCE:
                 problems.append(f"lead {lead}: raw score {margin!r}, leadscore's margin {e['margin']!r}")
-            p = 1 / (1 + math.exp(-margin)) if margin >= 0 else math.exp(margin) / (1 + math.exp(margin))
+            p = sigmoid(margin)
             if calibration and calibration["method"] == "platt":
                 q = min(max(p, 1e-12), 1 - 1e-12)
-                z = calibration["a"] * math.log(q / (1 - q)) + calibration["b"]
-                p = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+                p = sigmoid(calibration["a"] * math.log(q / (1 - q)) + calibration["b"])
             elif calibration and calibration["method"] == "isotonic":
                 xs, ys = calibration["x"], calibration["y"]
                 if p <= xs[0]:

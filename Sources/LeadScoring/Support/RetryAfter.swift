@@ -38,8 +38,8 @@ public enum RetryAfter {
         guard let day, let month, let year, let time else { return nil }
         let hms = time.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard hms.count == 3, let h = digits(hms[0], 2), let m = digits(hms[1], 2), let s = digits(hms[2], 2),
-              h < 24, m < 60, s <= 60, day >= 1, day <= daysIn(month: month + 1, year: year) else { return nil }
-        let days = daysFromCivil(year: year, month: month + 1, day: day)
+              h < 24, m < 60, s <= 60, day >= 1, day <= DateParser.daysInMonth(year, month + 1) else { return nil }
+        let days = DateParser.daysFromCivil(year, month + 1, day)
         return Double(days * 86_400 + h * 3600 + m * 60 + s)
     }
 
@@ -47,23 +47,5 @@ public enum RetryAfter {
     static func digits(_ text: String, _ count: Int) -> Int? {
         guard text.utf8.count == count, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return Int(text)
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }
