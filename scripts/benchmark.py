@@ -39,6 +39,9 @@ import json, sys, time
 import numpy as np, pandas as pd
 from sklearn.metrics import roc_auc_score, log_loss
 tool, train_path, test_path, target, drop, trees, lr, leaves = sys.argv[1:9]
+# "lightgbm-defaults" etc.: the library's own default settings (the accuracy comparison).
+defaults = tool.endswith("-defaults")
+tool = tool.removesuffix("-defaults")
 drop, trees, lr, leaves = json.loads(drop), int(trees), float(lr), int(leaves)
 MISSING = ["", "NA", "N/A", "null", "none", "Select", "-"]
 def load(path):
@@ -84,17 +87,18 @@ if tool == "sklearn-logistic":
         return model.predict_proba(T)[:, 1]
 elif tool == "lightgbm":
     import lightgbm as lgb
-    model = lgb.LGBMClassifier(n_estimators=trees, learning_rate=lr, num_leaves=leaves, n_jobs=2, verbose=-1).fit(Xp, y)
+    settings = {} if defaults else dict(n_estimators=trees, learning_rate=lr, num_leaves=leaves)
+    model = lgb.LGBMClassifier(n_jobs=2, verbose=-1, **settings).fit(Xp, y)
     predict = lambda T: model.predict_proba(prepare(T))[:, 1]
 elif tool == "xgboost":
     import xgboost as xgb
-    model = xgb.XGBClassifier(n_estimators=trees, learning_rate=lr, max_leaves=leaves, max_depth=0, grow_policy="lossguide",
-                              tree_method="hist", enable_categorical=True, n_jobs=2).fit(Xp, y)
+    settings = {} if defaults else dict(n_estimators=trees, learning_rate=lr, max_leaves=leaves, max_depth=0, grow_policy="lossguide")
+    model = xgb.XGBClassifier(tree_method="hist", enable_categorical=True, n_jobs=2, **settings).fit(Xp, y)
     predict = lambda T: model.predict_proba(prepare(T))[:, 1]
 elif tool == "sklearn-hgb":
     from sklearn.ensemble import HistGradientBoostingClassifier
-    model = HistGradientBoostingClassifier(max_iter=trees, learning_rate=lr, max_leaf_nodes=leaves, early_stopping=False,
-                                           categorical_features="from_dtype").fit(Xp, y)
+    settings = {} if defaults else dict(max_iter=trees, learning_rate=lr, max_leaf_nodes=leaves, early_stopping=False)
+    model = HistGradientBoostingClassifier(categorical_features="from_dtype", **settings).fit(Xp, y)
     predict = lambda T: model.predict_proba(prepare(T))[:, 1]
 fit_seconds = time.perf_counter() - t0
 T, yt = load(test_path)
@@ -104,7 +108,7 @@ p = predict(T)
 predict_seconds = time.perf_counter() - t1
 result = {"fit_seconds": fit_seconds, "predict_rows_per_s": len(yt) / predict_seconds,
           "auc": roc_auc_score(yt, p), "log_loss": log_loss(yt, p)}
-if tool == "lightgbm":
+if tool == "lightgbm" and not defaults:
     # CSV to CSV, as `leadscore predict` does: read, score, write.
     t2 = time.perf_counter()
     frame = pd.read_csv(test_path, na_values=MISSING, keep_default_na=False)
@@ -167,7 +171,7 @@ def bench(name, path, id_column, target, drop, trees, lr, leaves, peers):
     train, test, n_train, n_test = split(path, id_column, name)
     rows = []
     drop_arg = ["--drop", ",".join(drop)] if drop else []
-    for model in ("logistic", "gbdt"):
+    for model in ("logistic", "gbdt", "auto"):
         out = os.path.join(WORK, f"{name}-{model}.json")
         args = [LS, "train", "--data", train, "--target", target, "--model", model, "--out", out, "--json"] + drop_arg
         if model == "gbdt":
@@ -175,6 +179,18 @@ def bench(name, path, id_column, target, drop, trees, lr, leaves, peers):
         summary, wall, rss = run(args)
         timings = json.loads(summary)["timings"]
         ev = json.loads(run([LS, "evaluate", "--model", out, "--data", test, "--json"])[0])
+        if model == "auto":
+            # --model auto with its defaults: the accuracy comparison only.
+            rows.append({"tool": "leadscore", "model": "auto", "train_command_seconds": wall, "peak_rss_mib": rss,
+                         "timings": timings, "auc": ev["auc"], "log_loss": ev["logLoss"],
+                         "chosen": json.loads(summary)["training"]["hyperparameters"]})
+            continue
+        fit_seconds, fit_rss = timings.get("finalFit"), rss
+        if fit_seconds is None:
+            # The holdout model was kept (large table): fit on the whole training file once
+            # more, as the peers do, for the fit comparison.
+            refit_summary, _, fit_rss = run(args[:args.index("--out") + 1] + [out + ".refit.json", "--json", "--refit", "always"] + args[args.index("--json") + 1:])
+            fit_seconds = json.loads(refit_summary)["timings"]["finalFit"]
         _, pred_wall, pred_rss = run([LS, "predict", "--model", out, "--data", test, "--out", test + ".ls.csv", "--reasons", "0"])
         # predict's phase line: "read 0.18 s, encode 0.13 s, score 0.23 s (864,559 leads/s), write 0.08 s".
         phases = dict(re.findall(r"(read|encode|score|write) ([0-9.]+) s", LAST_STDERR[0]))
@@ -192,7 +208,8 @@ def bench(name, path, id_column, target, drop, trees, lr, leaves, peers):
         in_memory = None
         if n_test >= 100_000 and os.path.exists(PREDICT_BENCH):
             in_memory = json.loads(run([PREDICT_BENCH, out, test])[0])["rows_per_s"]
-        rows.append({"tool": "leadscore", "model": model, "fit_seconds": timings["finalFit"], "train_command_seconds": wall,
+        rows.append({"tool": "leadscore", "model": model, "fit_seconds": fit_seconds, "fit_peak_rss_mib": fit_rss,
+                     "timings": timings, "train_command_seconds": wall,
                      "predict_in_memory_rows_per_s": in_memory,
                      "peak_rss_mib": rss, "predict_rows_per_s": in_memory or n_test / max(phases["score"], 1e-9),
                      "predict_score_phase_rows_per_s": n_test / max(phases["score"], 1e-9),
@@ -200,7 +217,7 @@ def bench(name, path, id_column, target, drop, trees, lr, leaves, peers):
                      "csv_to_csv_rows_per_s": n_test / max(sum(phases.values()), 1e-9),
                      "predict_rows_per_s_with_reasons": reasons_rows / reasons_wall, "predict_peak_rss_mib": pred_rss,
                      "auc": ev["auc"], "log_loss": ev["logLoss"]})
-    for tool in peers:
+    for tool in peers + [p + "-defaults" for p in peers if p != "sklearn-logistic"]:
         out, wall, rss = run([PY, "-c", PEER, tool, train, test, target, json.dumps(drop + [id_column]), str(trees), str(lr), str(leaves)])
         r = json.loads(out)
         rows.append({"tool": tool, "model": "logistic" if tool == "sklearn-logistic" else "gbdt", "peak_rss_mib": rss,
@@ -223,6 +240,47 @@ def csv_table(results):
     return "\n".join(lines)
 
 
+def accuracy_table(results):
+    """`--model auto` with its defaults against each peer with its defaults, holdout ROC AUC."""
+    peers = ["sklearn-logistic", "sklearn-hgb-defaults", "lightgbm-defaults", "xgboost-defaults"]
+    lines = ["| dataset | leadscore auto (chose) | scikit-learn logistic | HistGradientBoosting | LightGBM | XGBoost | auto − best peer |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        auto = next((x for x in r["runs"] if x["tool"] == "leadscore" and x["model"] == "auto"), None)
+        found = {x["tool"]: x for x in r["runs"]}
+        if not auto or not all(p in found for p in peers):
+            continue
+        best = max(found[p]["auc"] for p in peers)
+        h = auto.get("chosen", {})
+        chose = "trees" if h.get("boosting") else "logistic"
+        if h.get("blend"): chose = "blend"
+        lines.append(f"| {r['dataset']} | {auto['auc']:.4f} ({chose}) | " + " | ".join(f"{found[p]['auc']:.4f}" for p in peers)
+                     + f" | {auto['auc'] - best:+.4f} |")
+    return "\n".join(lines)
+
+
+def wait_table(results, extra):
+    """The user's wait: leadscore's whole command against pandas (+ LightGBM / scikit-learn)."""
+    lines = ["| what | leadscore | peer | ratio |", "|---|---|---|---|"]
+    for r in results:
+        ours = {x["model"]: x for x in r["runs"] if x["tool"] == "leadscore"}
+        peer = {x["tool"]: x for x in r["runs"]}
+        if r["train_rows"] < 100_000 or "lightgbm" not in peer:
+            continue
+        lgb, sk = peer["lightgbm"], peer.get("sklearn-logistic")
+        wait = lgb["read_csv_seconds"] + lgb["fit_seconds"]
+        lines.append(f"| {r['dataset']}: `train --model gbdt` end to end vs read_csv + LightGBM fit | {ours['gbdt']['train_command_seconds']:.1f} s | {wait:.1f} s | {ours['gbdt']['train_command_seconds'] / wait:.2f}× |")
+        lines.append(f"| {r['dataset']}: trees, fit alone (all training rows) vs LightGBM fit | {ours['gbdt']['fit_seconds']:.1f} s | {lgb['fit_seconds']:.1f} s | {ours['gbdt']['fit_seconds'] / lgb['fit_seconds']:.2f}× |")
+        if sk:
+            lines.append(f"| {r['dataset']}: logistic fit vs scikit-learn fit | {ours['logistic']['fit_seconds']:.1f} s | {sk['fit_seconds']:.1f} s | {ours['logistic']['fit_seconds'] / sk['fit_seconds']:.2f}× |")
+            lines.append(f"| {r['dataset']}: logistic, peak RSS of the fitting process | {ours['logistic']['fit_peak_rss_mib']:.0f} MiB | {sk['peak_rss_mib']:.0f} MiB | {ours['logistic']['fit_peak_rss_mib'] / sk['peak_rss_mib']:.2f}× |")
+    if "read_1m" in extra:
+        x = extra["read_1m"]
+        lines.append(f"| read + infer the 1M-row CSV (`leadscore schema`, whole process) vs `pandas.read_csv` | {x['leadscore_seconds']:.2f} s | {x['pandas_seconds']:.2f} s | {x['leadscore_seconds'] / x['pandas_seconds']:.2f}× |")
+        lines.append(f"| the same, peak RSS (whole process) | {x['leadscore_peak_rss_mib']:.0f} MiB | {x['pandas_peak_rss_mib']:.0f} MiB | {x['leadscore_peak_rss_mib'] / x['pandas_peak_rss_mib']:.2f}× |")
+    return "\n".join(lines)
+
+
 def table(results):
     lines = []
     head = f"| dataset | tool | model | fit s | leadscore ÷ peer | predict rows/s | peak RSS MiB | ROC AUC | log loss |"
@@ -230,6 +288,8 @@ def table(results):
     for r in results:
         ours = {x["model"]: x for x in r["runs"] if x["tool"] == "leadscore"}
         for x in r["runs"]:
+            if x["model"] == "auto" or x["tool"].endswith("-defaults"):
+                continue  # the accuracy table's
             ratio = "" if x["tool"] == "leadscore" else f"{ours[x['model']]['fit_seconds'] / x['fit_seconds']:.2f}"
             rate = f"{x['predict_rows_per_s']:,.0f}"
             if x["tool"] == "leadscore" and x["predict_phases_seconds"].get("score", 0) < 0.02:
@@ -252,8 +312,11 @@ def main():
         wide = os.path.join(WORK, "wide-1m.csv")
         wide_table(wide)
         results.append(bench("synthetic 1M × 32", wide, "row_id", "target", [], 300, 0.1, 31, peers))
-        _, s, _ = run([LS, "schema", wide, "--target", "target", "--json"])
-        extra["leadscore_read_and_infer_1m_seconds"] = s
+        _, s, rss = run([LS, "schema", wide, "--target", "target", "--json"])
+        pandas_out, _, pandas_rss = run([PY, "-c", "import sys, time, pandas as pd; t = time.perf_counter(); "
+                                         f"pd.read_csv(sys.argv[1], na_values={MISSING!r}, keep_default_na=False); print(time.perf_counter() - t)", wide])
+        extra["read_1m"] = {"leadscore_seconds": s, "leadscore_peak_rss_mib": rss,
+                            "pandas_seconds": float(pandas_out), "pandas_peak_rss_mib": pandas_rss}
         crm = os.path.join(WORK, "crm-1m.csv")
         _, s, rss = run([LS, "generate", "--leads", "1000000", "--seed", "11", "--out", crm])
         extra["generate_1m_leads"] = {"seconds": s, "peak_rss_mib": rss}
@@ -266,7 +329,8 @@ def main():
         extra["predict_1gb_stream"] = {"file_mib": os.path.getsize(gb) / 2**20, "seconds": s, "rows_per_s": 8e6 / s, "peak_rss_mib": rss}
         for f in (gb, gb + ".scored.csv"):
             os.remove(f)
-    text = table(results) + "\n\n" + csv_table(results)
+    text = (table(results) + "\n\n" + accuracy_table(results) + "\n\n" + wait_table(results, extra) + "\n\n"
+            + csv_table(results))
     print(text)
     for k, v in extra.items():
         print(k, json.dumps(v))

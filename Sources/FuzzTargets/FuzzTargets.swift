@@ -33,16 +33,28 @@ public enum FuzzTargets {
         _ = try? ServiceConfiguration.parse(String(decoding: data, as: UTF8.self), file: "service.yaml")
     }
 
-    /// The CSV reader and schema inference, then every numeric column read in its format.
+    /// The CSV readers and schema inference, then every numeric column read in its format. The
+    /// table reader's bulk parser (a file) must read exactly what the streaming reader reads
+    /// (the same bytes in memory): the same cells and lines, or an error from both.
     public static func csv(_ data: [UInt8]) {
-        guard let reader = try? CSVReader(bytes: data, name: "fuzz.csv"), let table = try? Table.read(reader),
-              let schema = try? SchemaInference().infer(table) else { return }
+        let streamed = (try? CSVReader(bytes: data, name: "fuzz.csv")).flatMap { try? Table.read($0) }
+        let path = NSTemporaryDirectory() + "/leadscore-fuzz-\(getpid()).csv"
+        if FileManager.default.createFile(atPath: path, contents: Data(data)) {
+            let bulk = try? Table.read(path: path)
+            precondition((bulk == nil) == (streamed == nil), "one CSV reader failed where the other read the file")
+            if let bulk, let streamed {
+                precondition(bulk.header == streamed.header && bulk.lines == streamed.lines
+                             && zip(bulk.columns, streamed.columns).allSatisfy { Array($0) == Array($1) },
+                             "the table reader and the streaming reader read different cells")
+            }
+        }
+        guard let table = streamed, let schema = try? SchemaInference().infer(table) else { return }
         for (c, column) in schema.columns.enumerated() where column.kind == .numeric {
             for v in table.columns[c] { _ = column.numberFormat.parse(v) }
         }
         if let tc = schema.columns.lastIndex(where: { $0.kind == .boolean }) {
             let spec = TargetSpec(column: table.header[tc])
-            if let resolved = try? spec.resolved(values: table.columns[tc], missing: schema.missingTokens, file: table.source) {
+            if let resolved = try? spec.resolved(column: table.columns[tc], missing: schema.missingTokens, file: table.source) {
                 _ = try? Labels(table: table, spec: resolved, missing: schema.missingTokens)
             }
         }

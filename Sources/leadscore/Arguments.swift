@@ -6,6 +6,7 @@ import LeadScoring
 
 extension ModelChoice: ExpressibleByArgument {}
 extension CalibrationChoice: ExpressibleByArgument {}
+extension RefitChoice: ExpressibleByArgument {}
 extension RecordWriter.Format: ExpressibleByArgument {}
 
 extension Delimiter: ExpressibleByArgument {

@@ -53,6 +53,9 @@ struct Train: LeadScoreCommand {
 
     @OptionGroup var leaks: LeakOptions
 
+    @Option(help: "Fit again on every labelled row after the holdout measured the model: auto (only below \(TrainingOptions.refitRowLimit) training rows; above, the holdout-measured model is kept), always or never.")
+    var refit: RefitChoice = .auto
+
     @Option(help: "Model file to write.")
     var out: String
 
@@ -77,6 +80,7 @@ struct Train: LeadScoreCommand {
         options.model = model
         options.boosting = trees.settings(l2: l2, seed: seed)
         options.calibration = calibration
+        options.refit = refit
         leaks.apply(to: &options)
         if tune || tuneTrials != nil {
             options.tuneTrials = tuneTrials
@@ -93,13 +97,15 @@ struct Train: LeadScoreCommand {
         let (table, schema) = try source.load(target: targetOptions.target, hashing: true) { n in
             Console.note("read \(grouped(n)) rows (\(elapsed(start)))")
         }
+        let readSeconds = Date().timeIntervalSince(start)
+        Console.note("read and inferred \(grouped(table.rowCount)) rows (\(elapsed(start)))")
         let result = try Trainer.train(table: table, schema: schema, options: try options(), dataSHA256: table.sha256 ?? "") {
             Console.note("\($0) (\(elapsed(start)))")
         }
         try result.model.save(to: out)
         if json {
             print(try jsonString(TrainSummary(model: out, training: result.model.training, tiers: result.model.tiers,
-                                              timings: result.timings.merging(["total": Date().timeIntervalSince(start)]) { a, _ in a })))
+                                              timings: result.timings.merging(["read": readSeconds, "total": Date().timeIntervalSince(start)]) { a, _ in a })))
         } else {
             printTrainingSummary(result, table: table)
             print("\nWrote \(out) (\(elapsed(start)))")

@@ -60,6 +60,8 @@ public final class CSVReader {
     private var memory: UnsafeMutableRawPointer?
     private var bufferCount = 0
     private var position = 0
+    /// File bytes before the buffer's first byte.
+    private var consumedBeforeBuffer = 0
     private var atEOF = false
     private var line = 1
     /// The previous record ended with CR: a LF right after it belongs to that line end.
@@ -105,6 +107,42 @@ public final class CSVReader {
         try start(delimiter: delimiter)
     }
 
+    /// Reads the records of `path` from byte `offset` on (a record boundary past the header;
+    /// `TableReader`'s second thread), counting lines from `line`, checked against `header`'s
+    /// width.
+    init(path: String, from offset: Int, header: [String], delimiter: UInt8, line: Int) throws {
+        self.path = path
+        guard let f = fopen(path, "rb") else {
+            throw FileError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard fseeko(f, off_t(offset), SEEK_SET) == 0 else {
+            fclose(f)
+            throw FileError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        file = f
+        buffer = .allocate(capacity: CSVReader.bufferSize)
+        consumedBeforeBuffer = offset
+        self.header = header
+        self.delimiter = delimiter
+        self.line = line
+    }
+
+    /// Skips the line ends (and blank lines) before the next record; returns the file offset
+    /// where that record starts, or nil at the end of the file.
+    func nextRecordOffset() -> Int? {
+        while true {
+            if position >= bufferCount && !fill() { return nil }
+            let b = buffer[position]
+            if skipLF { skipLF = false; if b == 0x0A { position += 1; continue } }
+            if b == 0x0A { position += 1; line += 1; continue }
+            if b == 0x0D { position += 1; line += 1; skipLF = true; continue }
+            return consumedBeforeBuffer + position
+        }
+    }
+
+    /// The line the next record starts on (after `nextRecordOffset`).
+    var currentLine: Int { line }
+
     /// Skips a byte-order mark, settles the delimiter and reads the header.
     private func start(delimiter: UInt8?) throws {
         _ = fill()
@@ -145,6 +183,7 @@ public final class CSVReader {
 
     /// Refills the buffer; false at the end of the file.
     private func fill() -> Bool {
+        consumedBeforeBuffer += bufferCount
         position = 0
         bufferCount = 0
         if atEOF { return false }

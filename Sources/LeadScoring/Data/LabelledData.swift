@@ -16,7 +16,7 @@ public struct LabelledData: Sendable {
         guard let c = table.index(of: target.column) else { throw table.unknownColumn(target.column, role: "target") }
         self.table = table
         self.schema = schema
-        self.target = try target.resolved(values: table.columns[c], missing: schema.missingTokens, file: table.source)
+        self.target = try target.resolved(column: table.columns[c], missing: schema.missingTokens, file: table.source)
         labels = try Labels(table: table, spec: self.target, missing: schema.missingTokens)
     }
 

@@ -17,10 +17,17 @@ public struct Labels: Sendable {
             throw table.unknownColumn(spec.column, role: "target")
         }
         rows = []; y = []; missingTarget = 0; undecided = 0
-        for (r, raw) in table.columns[c].enumerated() {
-            if missing.isMissing(raw) { missingTarget += 1; continue }
-            guard let l = spec.label(raw, missing: missing) else { undecided += 1; continue }
-            rows.append(r); y.append(Double(l))
+        // −2: missing, −1: undecided, else the label; computed once per distinct value.
+        let labels = table.columns[c].mapTexts { raw -> Int8 in
+            if missing.isMissing(raw) { return -2 }
+            return spec.label(raw, missing: missing).map { Int8($0) } ?? -1
+        }
+        for (r, l) in labels.enumerated() {
+            switch l {
+            case -2: missingTarget += 1
+            case -1: undecided += 1
+            default: rows.append(r); y.append(Double(l))
+            }
         }
     }
 }

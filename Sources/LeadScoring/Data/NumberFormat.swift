@@ -71,6 +71,45 @@ public struct NumberFormat: Codable, Equatable, Hashable, Sendable, CustomString
     /// What a column's values say about its number format, gathered value by value (weighted by
     /// how often each distinct value occurs).
     public struct Evidence: Sendable {
+        /// Adds one occurrence of a number whose text is canonical (`Column.canonicalNumber`),
+        /// as `add` would its text: a whole number reads the same either way; a fraction with
+        /// up to three decimals (`1.234`) may be a thousands dot, so its text is weighed;
+        /// longer fractions read with a decimal point only.
+        mutating func addCanonical(_ v: Double) {
+            if abs(v) < 9e15 ? Double(Int64(v)) == v : v == v.rounded() {
+                point += 1; pointIntegers += 1; comma += 1; commaIntegers += 1
+                return
+            }
+            // Up to three decimals: whether the dot reads as a thousands separator depends on
+            // the text's shape only (sign, digits before the dot, decimals), so the text is
+            // weighed once per shape and the outcome repeated.
+            let a = abs(v)
+            var decimals = 0
+            for d in 1...3 {
+                let x = a * Column.powersOfTen[d]
+                if abs(x - x.rounded()) <= 1e-6 * max(1, x) { decimals = d; break }
+            }
+            guard decimals > 0, a < 1e12 else { point += 1; pointOnly += 1; return }
+            var integerDigits = 0
+            while integerDigits < 22 && a >= Column.powersOfTen[integerDigits] { integerDigits += 1 }
+            let shape = (v < 0 ? 1 : 0) + 2 * decimals + 8 * integerDigits
+            if let commaReads = shapes[shape] {
+                point += 1
+                if commaReads {
+                    comma += 1; commaIntegers += 1; ambiguous += 1
+                    groupings[.comma, default: [:]][".", default: 0] += 1
+                } else {
+                    pointOnly += 1
+                }
+                return
+            }
+            let before = comma
+            add(Column.canonicalText(v))
+            shapes[shape] = comma > before
+        }
+        /// `addCanonical`'s outcome per shape.
+        private var shapes: [Int: Bool] = [:]
+
         /// Values readable with a decimal point / a decimal comma, and the whole numbers among them.
         public private(set) var point = 0, comma = 0
         public private(set) var pointIntegers = 0, commaIntegers = 0

@@ -46,9 +46,18 @@ public struct SchemaInference: Sendable {
         let dropped = Set(drop.compactMap { table.index(of: $0) })
         var columns: [ColumnSchema] = []
         let semicolonFile = table.delimiter == UInt8(ascii: ";")
+        // Counting is the work: columns on two threads for large tables.
+        var counts = [ValueCounts](repeating: ValueCounts(), count: table.header.count)
+        counts.withUnsafeMutableBufferPointer { out in
+            let results = UncheckedSendable(out.baseAddress!)
+            let parts = table.rowCount >= 50_000 ? 2 : 1
+            parallelFor(parts: parts) { t in
+                for c in stride(from: t, to: table.header.count, by: parts) { results.value[c] = inference.count(table.columns[c]) }
+            }
+        }
         for (c, name) in table.header.enumerated() {
             let decimal = overrides.decimal(for: name)
-            var column = inference.inferColumn(name: name, values: table.columns[c], decimal: decimal, semicolonFile: semicolonFile)
+            var column = inference.inferColumn(name: name, counts: counts[c], decimal: decimal, semicolonFile: semicolonFile)
             if let targetName = target, table.index(of: targetName) == c {
                 column.kind = .excluded
                 column.notice = "the target"
@@ -83,7 +92,11 @@ public struct SchemaInference: Sendable {
     /// `semicolonFile` tips values that read either way (`1,234`) towards a decimal comma.
     public func inferColumn(name: String, values: [String], decimal: NumberFormat.DecimalMark? = nil,
                             semicolonFile: Bool = false) -> ColumnSchema {
-        var c = count(values)
+        inferColumn(name: name, counts: count(values), decimal: decimal, semicolonFile: semicolonFile)
+    }
+
+    func inferColumn(name: String, counts: ValueCounts, decimal: NumberFormat.DecimalMark?, semicolonFile: Bool) -> ColumnSchema {
+        var c = counts
         let examples = c.counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(5).map(\.key)
         var column = ColumnSchema(name: name, kind: .categorical, present: c.present, missing: c.missing,
                                   distinct: c.distinct, examples: Array(examples), dayFirst: nil,
@@ -138,6 +151,73 @@ public struct SchemaInference: Sendable {
         }
         c.present = values.count - c.missing
         c.distinct = c.counts.count + uncounted
+        return c
+    }
+
+    /// The same counts from a typed column, without making a string per cell: a number
+    /// column's canonical numbers are counted by value (their text is made only for the
+    /// distinct values counted, at most `numericDistinctCap`), a dictionary column's texts once
+    /// per code. The counts are those `count(_: [String])` gives for the column's texts.
+    func count(_ column: Column) -> ValueCounts {
+        var c = ValueCounts()
+        switch column.storage {
+        case let .dictionary(codes, texts):
+            var perCode = [Int](repeating: 0, count: texts.count)
+            for code in codes { perCode[Int(code)] += 1 }
+            // In order of first appearance, as the rows would add them.
+            for (code, text) in texts.enumerated() where perCode[code] > 0 {
+                if missingTokens.isMissing(text) { c.missing += perCode[code]; continue }
+                c.counts[Values.trim(text), default: 0] += perCode[code]
+            }
+            c.present = codes.count - c.missing
+            c.distinct = c.counts.count
+        case let .numbers(cells):
+            // Missing tokens that are numbers (`-1`, `0`) count as missing.
+            let missingNumbers = Set(missingTokens.tokens.compactMap { Column.canonicalNumber(Values.trim($0))?.bitPattern })
+            var numbers = NumberCounts()
+            var texts: [String: Int] = [:]
+            var uncounted = 0, missing = 0
+            var evidence = NumberFormat.Evidence()
+            var e = 0
+            let exceptions = cells.exceptionRows
+            let cap = SchemaInference.numericDistinctCap
+            cells.values.withUnsafeBufferPointer { values in
+                for r in 0..<values.count {
+                    let v = values[r]
+                    var number = v
+                    if v.isNaN {
+                        guard e < exceptions.count, Int(exceptions[e]) == r else { missing += 1; continue }  // empty
+                        let text = cells.exceptionTexts[Int(cells.exceptionCodes[e])]
+                        e += 1
+                        if missingTokens.isMissing(text) { missing += 1; continue }
+                        let key = Values.trim(text)
+                        if let n = Column.canonicalNumber(key) {
+                            number = n
+                        } else {
+                            if texts[key] == nil, numbers.count + texts.count >= cap, Values.number(key) != nil {
+                                evidence.add(key)
+                                uncounted += 1
+                            } else {
+                                texts[key, default: 0] += 1
+                            }
+                            continue
+                        }
+                    }
+                    let key = number.bitPattern
+                    if !missingNumbers.isEmpty && missingNumbers.contains(key) { missing += 1; continue }
+                    if !numbers.increment(key, adding: numbers.count + texts.count < cap) {
+                        evidence.addCanonical(number)
+                        uncounted += 1
+                    }
+                }
+            }
+            c.missing = missing
+            c.evidence = evidence
+            c.counts = texts
+            for (key, n) in numbers.entries { c.counts[Column.canonicalText(Double(bitPattern: key)), default: 0] += n }
+            c.present = cells.values.count - c.missing
+            c.distinct = c.counts.count + uncounted
+        }
         return c
     }
 
@@ -252,5 +332,50 @@ public struct SchemaInference: Sendable {
         var lengths = Set<Int>()
         for v in values { lengths.insert(v.count); if lengths.count > 2 { return false } }
         return true
+    }
+}
+
+/// Counts of numbers by bit pattern, in order of first appearance: open addressing with a
+/// multiplicative hash (the schema counts a million cells per column through it).
+struct NumberCounts {
+    private var keys = [UInt64](repeating: 0, count: 1024)
+    private var slots = [Int32](repeating: -1, count: 1024)
+    private(set) var entries: [(key: UInt64, count: Int)] = []
+    var count: Int { entries.count }
+
+    /// Adds one to `key`'s count; a new key only when `adding` (true: counted).
+    @inline(__always)
+    mutating func increment(_ key: UInt64, adding: Bool) -> Bool {
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        let found: Int = slots.withUnsafeBufferPointer { slots in
+            keys.withUnsafeBufferPointer { keys in
+                while true {
+                    let e = Int(slots[s])
+                    if e < 0 { return -1 }
+                    if keys[s] == key { return e }
+                    s = (s + 1) & mask
+                }
+            }
+        }
+        if found >= 0 { entries[found].count += 1; return true }
+        guard adding else { return false }
+        keys[s] = key
+        slots[s] = Int32(entries.count)
+        entries.append((key, 1))
+        if 2 * entries.count > slots.count { grow() }
+        return true
+    }
+
+    private mutating func grow() {
+        let size = slots.count * 4, mask = size - 1
+        keys = [UInt64](repeating: 0, count: size)
+        slots = [Int32](repeating: -1, count: size)
+        for (e, entry) in entries.enumerated() {
+            var s = Int(truncatingIfNeeded: (entry.key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+            while slots[s] >= 0 { s = (s + 1) & mask }
+            keys[s] = entry.key
+            slots[s] = Int32(e)
+        }
     }
 }

@@ -1,11 +1,12 @@
-/// A CSV file held in memory column by column, as the raw strings of the file.
-/// Training needs every row; scoring streams with `CSVReader` instead.
+/// A CSV file held in memory column by column, typed as read (`Column`: numbers as
+/// `Double`s, other text as dictionary codes), each cell's text still at hand as
+/// `columns[c][r]`. Training needs every row; scoring streams with `CSVReader` instead.
 public struct Table: Sendable {
     /// The file the table was read from (used in error messages).
     public var source: String
     public var header: [String]
-    /// `columns[c][r]` is the raw text of row `r` in column `c`.
-    public var columns: [[String]]
+    /// `columns[c][r]` is the text of row `r` in column `c`.
+    public var columns: [Column]
     /// The physical line each row starts on, for error messages.
     public var lines: [Int]
     /// SHA-256 of the file, when read with `hashing`.
@@ -15,7 +16,7 @@ public struct Table: Sendable {
 
     public var rowCount: Int { lines.count }
 
-    public init(source: String, header: [String], columns: [[String]], lines: [Int]) {
+    public init(source: String, header: [String], columns: [Column], lines: [Int]) {
         precondition(columns.count == header.count)
         self.source = source
         self.header = header
@@ -23,24 +24,25 @@ public struct Table: Sendable {
         self.lines = lines
     }
 
-    /// Reads a whole CSV file. `progress` is called every 100,000 rows.
-    public static func read(path: String, delimiter: UInt8? = nil, hashing: Bool = false,
-                            progress: ((Int) -> Void)? = nil) throws -> Table {
-        try read(CSVReader(path: path, delimiter: delimiter, hashing: hashing), progress: progress)
+    /// A table of the given texts (`columns[c][r]`), stored as reading a file would store them.
+    public init(source: String, header: [String], columns: [[String]], lines: [Int]) {
+        self.init(source: source, header: header, columns: columns.map { Column(texts: $0) }, lines: lines)
     }
 
-    /// Reads every record of `reader` (then closes it).
+    /// Reads a whole CSV file, on both cores when it is large (`TableReader`). `progress` is
+    /// called as rows are read.
+    public static func read(path: String, delimiter: UInt8? = nil, hashing: Bool = false,
+                            progress: ((Int) -> Void)? = nil) throws -> Table {
+        try TableReader.read(path: path, delimiter: delimiter, hashing: hashing, progress: progress)
+    }
+
+    /// Reads every record of `reader` (then closes it), on one thread.
     public static func read(_ reader: CSVReader, progress: ((Int) -> Void)? = nil) throws -> Table {
-        let path = reader.path
         defer { reader.close() }
-        var columns = [[String]](repeating: [], count: reader.header.count)
+        let builders = reader.header.map { _ in ColumnBuilder() }
         var lines: [Int] = []
-        while let record = try reader.next() {
-            for c in 0..<columns.count { columns[c].append(record.fields[c]) }
-            lines.append(record.line)
-            if let progress, lines.count % 100_000 == 0 { progress(lines.count) }
-        }
-        var table = Table(source: path, header: reader.header, columns: columns, lines: lines)
+        try TableReader.readRecords(reader, into: builders, lines: &lines, progress: progress)
+        var table = Table(source: reader.path, header: reader.header, columns: builders.map { $0.column() }, lines: lines)
         table.sha256 = reader.sha256()
         table.delimiter = reader.delimiter
         return table
@@ -55,8 +57,7 @@ public struct Table: Sendable {
 
     /// The rows at `indices`, in that order.
     public func subset(_ indices: [Int]) -> Table {
-        var table = Table(source: source, header: header,
-                          columns: columns.map { col in indices.map { col[$0] } },
+        var table = Table(source: source, header: header, columns: columns.map { $0.subset(indices) },
                           lines: indices.map { lines[$0] })
         table.delimiter = delimiter
         return table

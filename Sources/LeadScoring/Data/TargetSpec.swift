@@ -34,6 +34,16 @@ public struct TargetSpec: Codable, Equatable, Sendable {
     public func resolved(values: [String], missing: MissingTokens, file: String) throws -> TargetSpec {
         var counts: [String: Int] = [:]
         for v in values where !missing.isMissing(v) { counts[Values.trim(v), default: 0] += 1 }
+        return try resolved(counts: counts, file: file)
+    }
+
+    /// The same from a table's column.
+    public func resolved(column: Column, missing: MissingTokens, file: String) throws -> TargetSpec {
+        try resolved(counts: column.counts { missing.isMissing($0) ? nil : Values.trim($0) }, file: file)
+    }
+
+    /// The same from the trimmed present values' counts.
+    func resolved(counts: [String: Int], file: String) throws -> TargetSpec {
         let listing = counts.sorted { $0.value > $1.value }.prefix(20).map { "'\($0.key)' (\($0.value))" }.joined(separator: ", ")
         if counts.isEmpty {
             throw DataError.target(SourceLocation(file: file, field: column), reason: "has no values")

@@ -34,13 +34,15 @@ public struct DataProfile: Codable, Equatable, Sendable {
         var features: [FeatureProfile] = []
         for column in schema.featureColumns {
             guard let c = table.index(of: column.name) else { continue }
-            let (present, missingShare) = presentValues(table.columns[c], rows: rows, missing: missing)
             if column.kind == .numeric {
-                let values = present.compactMap { column.numberFormat.parse($0) }.sorted()
+                let parsed = table.columns[c].numbers(rows: rows, format: column.numberFormat, missing: missing)
+                let missingShare = rows.isEmpty ? 0 : Double(parsed.missing) / Double(rows.count)
+                let values = parsed.values.filter { !$0.isNaN }.sorted()
                 let edges = decileEdges(values)
                 features.append(FeatureProfile(name: column.name, kind: column.kind, missingShare: missingShare, edges: edges,
                                                levels: nil, shares: binShares(values, edges: edges), number: column.number))
             } else {
+                let (present, missingShare) = presentValues(table.columns[c], rows: rows, missing: missing)
                 var counts: [String: Int] = [:]
                 for v in present { counts[levelKey(v, kind: column.kind), default: 0] += 1 }
                 let ranked = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
@@ -58,8 +60,8 @@ public struct DataProfile: Codable, Equatable, Sendable {
     }
 
     /// The present (non-missing) values of `column` at `rows`, and the share that is missing.
-    static func presentValues(_ column: [String], rows: [Int], missing: MissingTokens) -> (present: [String], missingShare: Double) {
-        let present = rows.map { column[$0] }.filter { !missing.isMissing($0) }
+    static func presentValues(_ column: Column, rows: [Int], missing: MissingTokens) -> (present: [String], missingShare: Double) {
+        let present = column.mapTexts(rows: rows) { missing.isMissing($0) ? nil : $0 }.compactMap { $0 }
         return (present, rows.isEmpty ? 0 : Double(rows.count - present.count) / Double(rows.count))
     }
 

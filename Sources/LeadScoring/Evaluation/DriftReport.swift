@@ -48,22 +48,19 @@ public struct DriftReport: Codable, Equatable, Sendable {
         var absent: [String] = []
         for fp in profile.features {
             guard let c = table.index(of: fp.name) else { absent.append(fp.name); continue }
-            let (present, missingNew) = DataProfile.presentValues(table.columns[c], rows: rows, missing: missing)
             var actual: [Double]
+            var missingNew: Double
             var unseen: [String] = [], unseenShare = 0.0
             var unreadable = 0, unreadableExample: String? = nil
             if let edges = fp.edges {
-                let format = fp.number ?? .plain
-                var values: [Double] = []
-                values.reserveCapacity(present.count)
-                for v in present {
-                    if let x = format.parse(v) { values.append(x) } else {
-                        unreadable += 1
-                        if unreadableExample == nil { unreadableExample = Values.trim(v) }
-                    }
-                }
-                actual = DataProfile.binShares(values, edges: edges)
+                let parsed = table.columns[c].numbers(rows: rows, format: fp.number ?? .plain, missing: missing)
+                missingNew = rows.isEmpty ? 0 : Double(parsed.missing) / Double(rows.count)
+                unreadable = parsed.unreadable
+                unreadableExample = parsed.firstUnreadable.map { Values.trim($0.text) }
+                actual = DataProfile.binShares(parsed.values.filter { !$0.isNaN }, edges: edges)
             } else {
+                let present: [String]
+                (present, missingNew) = DataProfile.presentValues(table.columns[c], rows: rows, missing: missing)
                 let levels = fp.levels ?? []
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
                 actual = [Double](repeating: 0, count: levels.count + 1)

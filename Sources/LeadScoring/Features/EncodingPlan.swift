@@ -35,6 +35,8 @@ final class EncodingPlan: @unchecked Sendable {
     private let keys: UnsafeMutablePointer<UInt8>
     private let keyBytes: Int
     private let missing: MissingTokens
+    /// Missing tokens that are canonical numbers (`-1`), as bit patterns.
+    private let missingNumbers: Set<UInt64>
     private let encoder: FeatureEncoder
     /// Per column: how its numbers are written.
     private let formats: [NumberFormat]
@@ -94,6 +96,7 @@ final class EncodingPlan: @unchecked Sendable {
         for (i, entry) in entries.enumerated() { self.entries[i] = entry }
         for (i, b) in keys.enumerated() { self.keys[i] = b }
         missing = encoder.missingTokens
+        missingNumbers = Set(encoder.missingTokens.tokens.compactMap { Column.canonicalNumber(Values.trim($0))?.bitPattern })
         for (i, entry) in entries.enumerated() {
             var h = EncodingPlan.hash(UnsafeBufferPointer(start: self.keys + Int(entry.start), count: Int(entry.length)),
                                       column: Int(entry.column)) & slotMask
@@ -101,6 +104,9 @@ final class EncodingPlan: @unchecked Sendable {
             slots[h] = Int32(i + 1)
         }
     }
+
+    /// Column k's positions in an encoded row.
+    func cellRange(_ k: Int) -> Range<Int> { cells[k].offset..<(cells[k].offset + cells[k].width) }
 
     deinit {
         cells.deallocate(); slots.deallocate(); entries.deallocate(); keys.deallocate()
@@ -147,6 +153,40 @@ final class EncodingPlan: @unchecked Sendable {
 
     @inline(__always)
     private func isMissing(_ raw: UnsafeBufferPointer<UInt8>) -> Bool { missing.isMissing(raw) }
+
+    /// Encodes column k's value when its text is the canonical writing of `v`
+    /// (`Column.canonicalNumber`), as `encode(column:raw:)` would encode that text, without
+    /// making it; false when only the text will do (categories, numbers in another format,
+    /// a number that is a missing token or not a yes/no).
+    @inline(__always)
+    func encode(column k: Int, number v: Double, into out: UnsafeMutablePointer<Double>) -> Bool {
+        let cell = cells[k]
+        let o = cell.offset
+        switch cell.kind {
+        case .numeric:
+            guard formats[k].isPlain else { return false }
+            let z = (v - cell.mean) / cell.scale
+            out[o] = min(max(z, -EncodingPlan.standardLimit), EncodingPlan.standardLimit)
+            if cell.missingIndicator { out[o + 1] = 0 }
+            return true
+        case .rawNumeric:
+            guard formats[k].isPlain else { return false }
+            out[o] = v
+            return true
+        case .boolean:
+            guard v == 0 || v == 1, missingNumbers.isEmpty || !missingNumbers.contains(v.bitPattern) else { return false }
+            let z = (v - cell.mean) / cell.scale
+            out[o] = min(max(z, -EncodingPlan.standardLimit), EncodingPlan.standardLimit)
+            if cell.missingIndicator { out[o + 1] = 0 }
+            return true
+        case .rawBoolean:
+            guard v == 0 || v == 1, missingNumbers.isEmpty || !missingNumbers.contains(v.bitPattern) else { return false }
+            out[o] = v
+            return true
+        default:
+            return false
+        }
+    }
 
     /// Encodes the raw bytes of column k's value into `out[offset..<offset + width]`.
     @inline(__always)

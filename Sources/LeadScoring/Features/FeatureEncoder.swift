@@ -44,7 +44,6 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
         var names: [String] = [], means: [Double] = []
         for (k, column) in featureColumns.enumerated() {
             guard let c = table.index(of: column.name) else { continue }
-            let raw = rows.map { table.columns[c][$0] }
             let encoding: ColumnEncoding
             let offset = names.count
             if style == .raw {
@@ -52,13 +51,13 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
                 names.append(column.name)
                 means.append(0)
             } else if column.kind == .numeric || column.kind == .boolean {
-                let (e, missingShare) = try numericEncoding(raw, column: column, missing: schema.missingTokens, table: table, rows: rows)
+                let (e, missingShare) = try numericEncoding(table.columns[c], column: column, missing: schema.missingTokens, table: table, rows: rows)
                 encoding = column.kind == .boolean ? .boolean(e) : .numeric(e)
                 names.append(column.name)
                 means.append(0)
                 if e.missingIndicator { names.append("\(column.name) (missing)"); means.append(missingShare) }
             } else {
-                let (e, shares) = categoricalEncoding(raw, missing: schema.missingTokens, minCategoryCount: minCategoryCount)
+                let (e, shares) = categoricalEncoding(table.columns[c], rows: rows, missing: schema.missingTokens, minCategoryCount: minCategoryCount)
                 encoding = .categorical(e)
                 names += e.levels.map { "\(column.name)=\($0)" } + (e.hasOther ? ["\(column.name)=\(CategoricalEncoding.otherLevel)"] : [])
                 means += shares
@@ -83,9 +82,7 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
             parallelFor(parts: parts) { t in
                 for k in stride(from: t, to: categorical.count, by: max(1, parts)) {
                     guard let c = table.index(of: featureColumns[categorical[k]].name) else { continue }
-                    let raw = table.columns[c]
-                    var counts: [String: Int] = [:]
-                    for r in rows where !missing.isMissing(raw[r]) { counts[Values.trim(raw[r]), default: 0] += 1 }
+                    let counts = table.columns[c].counts(rows: rows) { missing.isMissing($0) ? nil : Values.trim($0) }
                     results.value[categorical[k]] = counts.filter { $0.value >= minCategoryCount }
                         .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
                         .prefix(maxRawLevels).map(\.key)
@@ -97,50 +94,48 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
 
     /// A numeric or yes/no column's encoding (median fill, mean and spread after filling), and
     /// the share of missing values.
-    static func numericEncoding(_ raw: [String], column: ColumnSchema, missing: MissingTokens, table: Table,
+    static func numericEncoding(_ raw: Column, column: ColumnSchema, missing: MissingTokens, table: Table,
                                 rows: [Int]) throws -> (NumericEncoding, missingShare: Double) {
-        let isBool = column.kind == .boolean
-        let format = column.numberFormat
-        var values: [Double] = []
-        values.reserveCapacity(raw.count)
-        var missingCount = 0
-        for v in raw {
-            if missing.isMissing(v) { missingCount += 1; continue }
-            let d = isBool ? Values.boolean(v).map { $0 ? 1.0 : 0.0 } : format.parse(v)
-            if let d { values.append(d) } else { missingCount += 1 }
+        // Each row's number (NaN: missing or unreadable, both filled).
+        let parsed: [Double]
+        if column.kind == .boolean {
+            parsed = raw.mapTexts(rows: rows) { v in missing.isMissing(v) ? .nan : Values.boolean(v).map { $0 ? 1.0 : 0.0 } ?? .nan }
+        } else {
+            parsed = raw.numbers(rows: rows, format: column.numberFormat, missing: missing).values
         }
-        let n = Double(max(1, raw.count))
+        let values = parsed.filter { !$0.isNaN }
+        let missingCount = parsed.count - values.count
+        let n = Double(max(1, rows.count))
         let fill = median(values)
         // Sums of squares of values beyond 1e154 overflow: work on values scaled by the
         // largest magnitude (exactly as before for ordinary data, where it is 1).
         let s = max(1, values.reduce(0) { max($0, abs($1)) })
-        let meanScaled = raw.isEmpty ? 0 : (values.reduce(0) { $0 + $1 / s } + fill / s * Double(missingCount)) / n
+        let meanScaled = rows.isEmpty ? 0 : (values.reduce(0) { $0 + $1 / s } + fill / s * Double(missingCount)) / n
         var ss = 0.0
         for v in values { let d = v / s - meanScaled; ss += d * d }
         ss += Double(missingCount) * (fill / s - meanScaled) * (fill / s - meanScaled)
         let mean = meanScaled * s
-        let sd = raw.isEmpty ? 0 : (ss / n).squareRoot() * s
+        let sd = rows.isEmpty ? 0 : (ss / n).squareRoot() * s
         guard mean.isFinite, sd.isFinite else {
             let largest = values.max { abs($0) < abs($1) } ?? 0
-            let row = raw.firstIndex { format.parse($0) == largest }.map { table.lines[rows[$0]] }
+            let row = parsed.firstIndex { $0 == largest }.map { table.lines[rows[$0]] }
             throw DataError.badValue(SourceLocation(file: table.source, line: row, field: column.name, value: "\(largest)"),
                                      reason: "numbers this large overflow the column's mean and spread; rescale the column (e.g. to thousands) or drop it")
         }
         return (NumericEncoding(fill: fill, mean: mean, scale: sd > 1e-12 ? sd : 1,
-                                missingIndicator: missingCount > 0 && missingCount < raw.count), Double(missingCount) / n)
+                                missingIndicator: missingCount > 0 && missingCount < rows.count), Double(missingCount) / n)
     }
 
     /// A categorical column's one-hot encoding (levels seen at least `minCategoryCount` times,
     /// the rest pooled into "(other)") and each encoded feature's share of the rows.
-    static func categoricalEncoding(_ raw: [String], missing: MissingTokens, minCategoryCount: Int) -> (CategoricalEncoding, shares: [Double]) {
-        let n = Double(max(1, raw.count))
-        var counts: [String: Int] = [:]
-        for v in raw { counts[levelKey(v, missing), default: 0] += 1 }
+    static func categoricalEncoding(_ raw: Column, rows: [Int], missing: MissingTokens, minCategoryCount: Int) -> (CategoricalEncoding, shares: [Double]) {
+        let n = Double(max(1, rows.count))
+        let counts = raw.counts(rows: rows) { levelKey($0, missing) }
         let kept = counts.filter { $0.value >= minCategoryCount }
             .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map(\.key)
         let e = CategoricalEncoding(levels: kept, hasOther: kept.count < counts.count)
         var shares = kept.map { Double(counts[$0] ?? 0) / n }
-        if e.hasOther { shares.append(Double(raw.count - kept.reduce(0) { $0 + (counts[$1] ?? 0) }) / n) }
+        if e.hasOther { shares.append(Double(rows.count - kept.reduce(0) { $0 + (counts[$1] ?? 0) }) / n) }
         return (e, shares)
     }
 
@@ -157,12 +152,12 @@ public struct FeatureEncoder: Codable, Equatable, Sendable {
         if !absent.isEmpty { throw DataError.missingColumns(SourceLocation(file: table.source), columns: absent) }
         let indices = columns.compactMap { table.index(of: $0.name) }
         let plan = EncodingPlan(self)
+        let sources = indices.enumerated().map { k, c in
+            CellSource(table.columns[c], column: k, plan: plan, width: width, rowCount: rows.count)
+        }
         return encodeRows(rows.count, parts: rows.count >= 50_000 ? 2 : 1, issues: &issues) { i, out, issues in
             let r = rows[i]
-            for (k, c) in indices.enumerated() {
-                var value = table.columns[c][r]
-                value.withUTF8 { plan.encode(column: k, raw: $0, line: table.lines[r], into: out, issues: &issues) }
-            }
+            for k in sources.indices { sources[k].encode(row: r, plan: plan, line: table.lines[r], into: out, issues: &issues) }
         }
     }
 
@@ -228,4 +223,79 @@ func median(_ values: [Double]) -> Double {
     let s = values.sorted()
     let n = s.count
     return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+}
+
+/// How `FeatureEncoder.encode(table:)` reads one column's cells: a canonical number straight
+/// from the typed column, a dictionary column's value from its encoding computed once per
+/// distinct text, and anything else from the cell's text.
+private final class CellSource: @unchecked Sendable {
+    let k: Int
+    let offset: Int, width: Int
+    let column: Column
+    /// Number columns: the values (kept alive by `column`, never changed).
+    let values: UnsafePointer<Double>?
+    /// Dictionary columns: the codes, and per code its encoded slice and whether reading it
+    /// is an issue to report (then the text is encoded again, row by row, to record it).
+    let codes: UnsafePointer<UInt32>?
+    let memo: UnsafeMutablePointer<Double>
+    let issue: [Bool]
+    let texts: [String]
+
+    init(_ column: Column, column k: Int, plan: EncodingPlan, width: Int, rowCount: Int) {
+        self.k = k
+        self.column = column
+        let cell = plan.cellRange(k)
+        offset = cell.lowerBound
+        self.width = cell.count
+        var values: UnsafePointer<Double>? = nil, codes: UnsafePointer<UInt32>? = nil
+        var memo: [Double] = [], issue: [Bool] = [], texts: [String] = []
+        switch column.storage {
+        case let .numbers(cells):
+            values = cells.values.withUnsafeBufferPointer { $0.baseAddress }
+        case let .dictionary(c, t) where t.count <= max(1024, rowCount) && t.count * cell.count <= 1 << 22:
+            codes = c.withUnsafeBufferPointer { $0.baseAddress }
+            texts = t
+            var row = [Double](repeating: 0, count: width)
+            memo.reserveCapacity(t.count * cell.count)
+            for text in t {
+                var scratch = EncodingIssues()
+                var text = text
+                row.withUnsafeMutableBufferPointer { out in
+                    text.withUTF8 { plan.encode(column: k, raw: $0, line: 0, into: out.baseAddress!, issues: &scratch) }
+                }
+                memo += row[cell]
+                issue.append(!scratch.counts.isEmpty)
+            }
+        default:
+            break
+        }
+        self.values = values
+        self.codes = codes
+        self.texts = texts
+        self.issue = issue
+        self.memo = .allocate(capacity: max(1, memo.count))
+        if !memo.isEmpty { self.memo.initialize(from: memo, count: memo.count) }
+    }
+
+    deinit { memo.deallocate() }
+
+    @inline(__always)
+    func encode(row r: Int, plan: EncodingPlan, line: Int, into out: UnsafeMutablePointer<Double>, issues: inout EncodingIssues) {
+        if let values {
+            let v = values[r]
+            if !v.isNaN && plan.encode(column: k, number: v, into: out) { return }
+        } else if let codes {
+            let code = Int(codes[r])
+            if issue[code] {
+                var text = texts[code]
+                text.withUTF8 { plan.encode(column: k, raw: $0, line: line, into: out, issues: &issues) }
+                return
+            }
+            let m = memo + code * width
+            for j in 0..<width { out[offset + j] = m[j] }
+            return
+        }
+        var text = column[r]
+        text.withUTF8 { plan.encode(column: k, raw: $0, line: line, into: out, issues: &issues) }
+    }
 }

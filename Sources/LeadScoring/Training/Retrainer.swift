@@ -97,7 +97,7 @@ public struct Retrainer {
                 }
                 return i
             }
-            for (c, i) in positions.enumerated() { all.columns[c] += t.columns[i] }
+            for (c, i) in positions.enumerated() { all.columns[c] = all.columns[c].appending(t.columns[i]) }
             all.lines += t.lines
             if t.delimiter != all.delimiter { all.delimiter = UInt8(ascii: ",") }
             all.source += ", " + source.path

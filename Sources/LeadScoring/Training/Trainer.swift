@@ -18,7 +18,8 @@ public enum Trainer {
         let (aucs, leaks) = try run.leaveOutLeaks(split)
         let (kind, oof) = try run.chooseLearner(split)
         let holdout = try run.fitOnTrainingPart(kind, split: split, outOfFold: oof)
-        let final = try run.refit(kind, holdoutPredictor: holdout.predictor)
+        let final = try run.shouldRefit(split) ? try run.refit(kind, holdoutPredictor: holdout.predictor)
+                                               : run.keep(holdout, split: split)
         let labels = run.data.labels
         let metadata = TrainingMetadata(
             dataFile: URL(fileURLWithPath: table.source).lastPathComponent, dataSHA256: dataSHA256,
@@ -35,6 +36,7 @@ public enum Trainer {
                               tiers: holdout.tiers, training: metadata)
         model.calibration = holdout.calibration
         model.profile = DataProfile.build(table: table, rows: labels.rows, schema: run.schema, probabilities: holdout.probabilities)
+        run.lap("profile")
         return TrainingResult(model: model, split: split, singleColumnAUCs: aucs, timings: run.timings)
     }
 }
@@ -78,18 +80,25 @@ extension Trainer {
         let sample = Array(rows.prefix(1000))
         var issues = EncodingIssues()
         let x = try encoder.encode(table: table, rows: sample, issues: &issues)
-        var totals = [Double](repeating: 0, count: encoder.columns.count)
         let classifier = predictor.classifier
-        var row = [Double](repeating: 0, count: encoder.width)
-        for i in 0..<x.rows {
-            for j in 0..<encoder.width { row[j] = x[i, j] }
-            let terms = classifier.contributions(row, featureMeans: encoder.featureMeans).terms
-            for (k, c) in encoder.columns.enumerated() {
-                var s = 0.0
-                for j in c.offset..<(c.offset + c.width) { s += terms[j] }
-                totals[k] += abs(s)
+        // Two halves of the rows on two threads (TreeSHAP over hundreds of trees is the cost).
+        var partTotals = [[Double]](repeating: [Double](repeating: 0, count: encoder.columns.count), count: 2)
+        partTotals.withUnsafeMutableBufferPointer { parts in
+            let out = UncheckedSendable(parts.baseAddress!)
+            parallelFor(parts: x.rows >= 100 ? 2 : 1) { t in
+                var row = [Double](repeating: 0, count: encoder.width)
+                for i in stride(from: t, to: x.rows, by: x.rows >= 100 ? 2 : 1) {
+                    for j in 0..<encoder.width { row[j] = x[i, j] }
+                    let terms = classifier.contributions(row, featureMeans: encoder.featureMeans).terms
+                    for (k, c) in encoder.columns.enumerated() {
+                        var s = 0.0
+                        for j in c.offset..<(c.offset + c.width) { s += terms[j] }
+                        out.value[t][k] += abs(s)
+                    }
+                }
             }
         }
+        let totals = zip(partTotals[0], partTotals[1]).map { $0 + $1 }
         var gains: [Double]? = nil
         if case let .gbdt(m) = predictor { gains = m.gainImportance(features: encoder.width) }
         return encoder.columns.enumerated().map { k, c in

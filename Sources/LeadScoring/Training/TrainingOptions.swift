@@ -6,6 +6,14 @@ public enum CalibrationChoice: String, Sendable, CaseIterable {
     case auto, none, platt, isotonic
 }
 
+/// `--refit`: whether the model is fitted again on every labelled row after the holdout has
+/// measured it. auto: only when the training part is under `TrainingOptions.refitRowLimit`
+/// rows; above, the last 20% of rows cannot change the model much, and the model kept is
+/// exactly the one the holdout measured.
+public enum RefitChoice: String, Sendable, CaseIterable {
+    case auto, always, never
+}
+
 public enum ModelChoice: String, Sendable, CaseIterable {
     /// L2 logistic regression (IRLS).
     case logistic
@@ -53,6 +61,9 @@ public struct TrainingOptions: Sendable {
     public var allowedLeaks: [String] = []
     /// How probabilities are calibrated (auto: chosen on out-of-fold predictions).
     public var calibration = CalibrationChoice.auto
+    public var refit = RefitChoice.auto
+    /// From this many training rows, `refit: auto` keeps the holdout model.
+    public static let refitRowLimit = 200_000
     /// `--tune`: seconds for the settings search (nil: no search), or a fixed number of trials.
     public var tuneBudget: Double? = nil
     public var tuneTrials: Int? = nil
@@ -68,6 +79,7 @@ public struct TrainingResult: Sendable {
     /// All single-column holdout AUCs (the leaks are those ≥ the guard's threshold).
     public var singleColumnAUCs: [LeakFinding]
     /// Wall seconds per phase: `leakCheck`, `autoSelection`, `holdoutFit`, `finalFit` (encode and
-    /// fit on every labelled row: the number to compare with another library's fit).
+    /// fit on every labelled row: the number to compare with another library's fit; absent
+    /// when the holdout model is kept), `profile` (feature importance and the data profile).
     public var timings: [String: Double]
 }

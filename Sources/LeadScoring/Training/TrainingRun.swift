@@ -124,6 +124,8 @@ struct TrainingRun {
     /// What fitting on the training part gives: the learner, its calibration, the calibrated
     /// holdout probabilities, the tiers chosen on them and the holdout report.
     struct HoldoutFit {
+        var encoder: FeatureEncoder
+        var issues: EncodingIssues
         var predictor: Predictor
         var calibration: Calibration?
         var probabilities: [Double]
@@ -137,8 +139,8 @@ struct TrainingRun {
         let trainRows = split.train.map { labels.rows[$0] }, trainY = split.train.map { labels.y[$0] }
         let holdoutRows = split.holdout.map { labels.rows[$0] }, holdoutY = split.holdout.map { labels.y[$0] }
         progress("fitting \(kind.description) on \(trainRows.count) leads")
-        let (encoder, predictor, _) = try Trainer.fit(kind: kind, table: table, rows: trainRows, y: trainY, schema: schema,
-                                                      options: options, fixedTrees: nil, progress: progress)
+        let (encoder, predictor, issues) = try Trainer.fit(kind: kind, table: table, rows: trainRows, y: trainY, schema: schema,
+                                                           options: options, fixedTrees: nil, progress: progress)
         // Unreadable values are reported once, from the final encoding of every row.
         var ignored = EncodingIssues()
         let rawP = predictor.classifier.uncalibratedProbabilities(try encoder.encode(table: table, rows: holdoutRows, issues: &ignored))
@@ -164,7 +166,27 @@ struct TrainingRun {
         let report = EvaluationReport(probabilities: p, labels: holdoutY, thresholds: tiers)
         progress("holdout ROC AUC \(NumberFormatting.fixed(report.auc, 4)), log loss \(NumberFormatting.fixed(report.logLoss, 4))")
         lap("holdoutFit")
-        return HoldoutFit(predictor: predictor, calibration: calibration, probabilities: p, tiers: tiers, report: report)
+        return HoldoutFit(encoder: encoder, issues: issues, predictor: predictor, calibration: calibration, probabilities: p, tiers: tiers, report: report)
+    }
+
+    /// Whether the model is fitted again on every labelled row (`--refit`).
+    func shouldRefit(_ split: Split) -> Bool {
+        switch options.refit {
+        case .always: return true
+        case .never: return false
+        case .auto: return split.train.count < TrainingOptions.refitRowLimit
+        }
+    }
+
+    /// The model measured on the holdout, kept as the one that scores new leads.
+    mutating func keep(_ holdout: HoldoutFit, split: Split) -> (encoder: FeatureEncoder, predictor: Predictor) {
+        if options.refit == .auto {
+            notices.append("kept the model fitted on the \(split.train.count) training rows, the one the holdout measured: from \(TrainingOptions.refitRowLimit) training rows, refitting with the \(split.holdout.count) holdout rows cannot change it much (refit anyway with --refit always)")
+        }
+        progress("kept the holdout-measured model (no refit)")
+        noteFitOutcome(holdout.predictor)
+        notices += holdout.issues.messages(file: table.source)
+        return (holdout.encoder, holdout.predictor)
     }
 
     /// The model that scores new leads: refitted on every labelled row (trees: as many as early
@@ -176,6 +198,13 @@ struct TrainingRun {
         let (encoder, predictor, issues) = try Trainer.fit(kind: kind, table: table, rows: labels.rows, y: labels.y, schema: schema,
                                                            options: options, fixedTrees: fixedTrees, progress: progress)
         lap("finalFit")
+        noteFitOutcome(predictor)
+        notices += issues.messages(file: table.source)
+        return (encoder, predictor)
+    }
+
+    /// Notices about how a logistic fit ended.
+    mutating func noteFitOutcome(_ predictor: Predictor) {
         if case let .logistic(m) = predictor {
             if !m.converged {
                 notices.append("logistic regression stopped after \(m.iterations) iterations without meeting the tolerance (gradient norm \(m.gradientNorm))")
@@ -184,8 +213,6 @@ struct TrainingRun {
                 notices.append("the Newton system was not positive definite at some step; the SVD fallback solver was used")
             }
         }
-        notices += issues.messages(file: table.source)
-        return (encoder, predictor)
     }
 
     /// The settings the final model was fitted with.

@@ -296,7 +296,7 @@ final class RulesTests: XCTestCase {
         let path = temporaryDirectory() + "/history.csv"
         try CRMGenerator(seed: 11).write(leads: 4000, to: path)
         let (table, schema) = try DataSource(path: path).load(target: "converted")
-        let spec = try TargetSpec(column: "converted").resolved(values: table.columns[table.index(of: "converted")!], missing: schema.missingTokens, file: path)
+        let spec = try TargetSpec(column: "converted").resolved(column: table.columns[table.index(of: "converted")!], missing: schema.missingTokens, file: path)
         let labels = try Labels(table: table, spec: spec, missing: schema.missingTokens)
         let card = try ScorecardBuilder().build(table: table, schema: schema, rows: labels.rows, y: labels.y, source: "suggested.yaml")
         XCTAssertGreaterThan(card.attributes.count, 10)

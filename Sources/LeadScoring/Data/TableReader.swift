@@ -1,0 +1,315 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Reads a whole CSV file into typed columns (`Column`).
+///
+/// The records are parsed by `BulkCSVParser` straight from the file's bytes into the columns'
+/// builders (no string, no record copy per row), with the same rules as `CSVReader` (which
+/// streams records for scoring and reads in-memory text; `ColumnTests` holds the two to the
+/// same result). A large file is read on two threads: the data rows are cut in two at a line
+/// end with an even number of quotes before it, and each half is parsed into its own builders,
+/// which are then joined. The cut is checked: the first thread parses on until its next record
+/// starts at or past the cut, and the second half's result is used only if its first record
+/// starts exactly there (a cut inside a quoted field, or after an unmatched quote, costs time,
+/// never rows). A file's SHA-256, when asked for, is computed by a third task meanwhile.
+enum TableReader {
+    /// Files from this size are read by two threads.
+    static let parallelBytes = 4 << 20
+
+    static func read(path: String, delimiter: UInt8?, hashing: Bool, progress: ((Int) -> Void)?,
+                     parallelFrom: Int = parallelBytes) throws -> Table {
+        var status = stat()
+        guard stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG else {
+            // A pipe or a device: the streaming reader, on one thread.
+            return try Table.read(CSVReader(path: path, delimiter: delimiter, hashing: hashing), progress: progress)
+        }
+        let size = Int(status.st_size)
+        let headerReader = try CSVReader(path: path, delimiter: delimiter)
+        defer { headerReader.close() }
+        let header = headerReader.header
+        let format = BulkCSVParser.Format(delimiter: headerReader.delimiter, width: header.count, allowShort: header.last == "")
+        guard let dataStart = headerReader.nextRecordOffset() else {
+            var table = Table(source: path, header: header, columns: header.map { _ in Column(texts: []) }, lines: [])
+            table.delimiter = format.delimiter
+            table.sha256 = hashing ? try SHA256.hexDigest(ofFile: path) : nil
+            return table
+        }
+        let firstLine = headerReader.currentLine
+        let cut = size >= parallelFrom ? try cutPoint(path: path, from: dataStart, size: size) : nil
+
+        final class Part: @unchecked Sendable {
+            var builders: [ColumnBuilder] = []
+            var lines: [Int] = []
+            var error: Error?
+            var result = BulkCSVParser.Result()
+            var hash: String?
+        }
+        let parts = (0..<3).map { _ in Part() }
+        for p in parts.prefix(2) { p.builders = (0..<header.count).map { _ in ColumnBuilder() } }
+        let tasks = (cut == nil ? 1 : 2) + (hashing ? 1 : 0)
+        parallelFor(parts: tasks) { t in
+            let task = cut == nil && t == 1 ? 2 : t
+            let part = parts[task]
+            do {
+                switch task {
+                case 0:
+                    part.result = try BulkCSVParser.parse(path: path, from: dataStart, line: firstLine, until: cut, format: format,
+                                                          into: part.builders, lines: &part.lines)
+                case 1:
+                    part.result = try BulkCSVParser.parse(path: path, from: cut!, line: 0, until: nil, format: format,
+                                                          into: part.builders, lines: &part.lines)
+                default:
+                    part.hash = try SHA256.hexDigest(ofFile: path)
+                }
+            } catch {
+                part.error = error
+            }
+        }
+        let (a, b) = (parts[0], parts[1])
+        if let error = a.error { throw error }
+        if let error = parts[2].error { throw error }
+        if let stop = a.result.stop {
+            if b.error == nil && b.result.firstRecord == stop {
+                let base = a.result.line - b.result.firstLine
+                a.lines.reserveCapacity(a.lines.count + b.lines.count)
+                for l in b.lines { a.lines.append(l + base) }
+                for k in 0..<header.count { a.builders[k].absorb(b.builders[k]) }
+            } else {
+                // The cut was not a record boundary (or the second half has an error, whose
+                // line only the first thread can number): the first thread's parse goes on.
+                b.builders = []
+                b.lines = []
+                _ = try BulkCSVParser.parse(path: path, from: stop, line: a.result.line, until: nil, format: format,
+                                            into: a.builders, lines: &a.lines)
+            }
+        }
+        b.builders = []
+        b.lines = []
+        progress?(a.lines.count)
+        var table = Table(source: path, header: header, columns: a.builders.map { $0.column() }, lines: a.lines)
+        table.sha256 = parts[2].hash
+        table.delimiter = format.delimiter
+        return table
+    }
+
+    /// A line end near the middle of the data rows with an even number of quotes before it
+    /// (so, in a well-formed file, outside quoted fields): the offset just after it. nil when
+    /// none is found (one line, or a file of carriage-return line ends).
+    static func cutPoint(path: String, from start: Int, size: Int) throws -> Int? {
+        guard let f = fopen(path, "rb") else { throw FileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { fclose(f) }
+        let chunk = 1 << 20
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
+        defer { buffer.deallocate() }
+        let middle = start + (size - start) / 2
+        var quotes = 0
+        var offset = start
+        guard fseeko(f, off_t(start), SEEK_SET) == 0 else { return nil }
+        // Quotes before the middle.
+        while offset < middle {
+            let n = fread(buffer, 1, min(chunk, middle - offset), f)
+            if n == 0 { return nil }
+            var p = UnsafeRawPointer(buffer)
+            let end = p + n
+            while let q = memchr(p, 0x22, end - p) { quotes += 1; p = UnsafeRawPointer(q) + 1 }
+            offset += n
+        }
+        // The first line end after the middle with an even count of quotes before it.
+        while true {
+            let n = fread(buffer, 1, chunk, f)
+            if n == 0 { return nil }
+            for i in 0..<n {
+                let c = buffer[i]
+                if c == 0x22 { quotes += 1 }
+                else if c == 0x0A && quotes % 2 == 0 { return offset + i + 1 < size ? offset + i + 1 : nil }
+            }
+            offset += n
+        }
+    }
+
+    /// Parses `reader`'s records into `builders` (one per column) and their lines into
+    /// `lines` (the in-memory and streaming path: `Table.read(_: CSVReader)`).
+    static func readRecords(_ reader: CSVReader, into builders: [ColumnBuilder], lines: inout [Int],
+                            progress: ((Int) -> Void)?) throws {
+        var record = RawRecord()
+        let width = builders.count
+        while try reader.next(into: &record) {
+            record.bytes.withUnsafeBufferPointer { bytes in
+                record.ends.withUnsafeBufferPointer { ends in
+                    var lo = 0
+                    for k in 0..<width {
+                        let hi = ends[k]
+                        builders[k].append(bytes.baseAddress.map { $0 + lo }, hi - lo)
+                        lo = hi
+                    }
+                }
+            }
+            lines.append(record.line)
+            if let progress, lines.count % 100_000 == 0 { progress(lines.count) }
+        }
+    }
+}
+
+/// The table reader's parser: RFC 4180 records from a file's bytes, read in 4 MiB blocks,
+/// each field handed to its column's builder as a pointer and a length (quoted fields
+/// unescaped into a scratch block first). The rules are `CSVReader`'s: quoted fields may hold
+/// the delimiter, doubled quotes and line breaks; text after a closing quote and quotes inside
+/// an unquoted field are kept as they are; CRLF, LF and CR end lines; blank lines are skipped;
+/// a row whose field count differs from the header's is an error naming its line, except one
+/// field short when the header ends with an empty name.
+struct BulkCSVParser {
+    struct Format {
+        var delimiter: UInt8
+        var width: Int
+        var allowShort: Bool
+    }
+
+    struct Result {
+        /// Where the parse stopped: the offset of the first record at or past `until`; nil at
+        /// the end of the file.
+        var stop: Int?
+        /// The line there (of `stop`, or after the last record).
+        var line = 0
+        /// The offset and line of the first record parsed.
+        var firstRecord: Int?
+        var firstLine = 0
+    }
+
+    static let blockSize = 4 << 20
+
+    /// Parses the records of `path` from byte `start` (a record boundary), numbering lines
+    /// from `line`, up to the first record that starts at or past `until` (nil: to the end).
+    static func parse(path: String, from start: Int, line startLine: Int, until limit: Int?, format: Format,
+                      into builders: [ColumnBuilder], lines: inout [Int]) throws -> Result {
+        guard let f = fopen(path, "rb") else { throw FileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { fclose(f) }
+        guard fseeko(f, off_t(start), SEEK_SET) == 0 else { throw FileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        let width = format.width, delimiter = format.delimiter
+        let states = UnsafeMutablePointer<UnsafeMutablePointer<ColumnBuilder.State>>.allocate(capacity: max(1, width))
+        defer { states.deallocate() }
+        for k in 0..<width { states[k] = builders[k].state }
+        // Bytes that end an unquoted field.
+        let stops = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+        defer { stops.deallocate() }
+        stops.initialize(repeating: false, count: 256)
+        stops[Int(delimiter)] = true; stops[0x0A] = true; stops[0x0D] = true
+        // Field k of the record being parsed: its start and length.
+        let fieldStart = UnsafeMutablePointer<UnsafePointer<UInt8>?>.allocate(capacity: width + 1)
+        let fieldLength = UnsafeMutablePointer<Int>.allocate(capacity: width + 1)
+        defer { fieldStart.deallocate(); fieldLength.deallocate() }
+
+        var capacity = blockSize
+        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        var scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate(); scratch.deallocate() }
+        var have = 0, position = 0, base = start
+        var atEOF = false
+        var line = startLine
+        var skipLF = false
+        var result = Result()
+
+        /// Keeps the bytes from `position` on, moved to the front, and reads more after them
+        /// (a record longer than the block doubles it).
+        func refill() throws {
+            if position > 0 {
+                memmove(buffer, buffer + position, have - position)
+                base += position; have -= position; position = 0
+            }
+            if have == capacity {
+                capacity *= 2
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                bigger.update(from: buffer, count: have)
+                buffer.deallocate(); buffer = bigger
+                scratch.deallocate(); scratch = .allocate(capacity: capacity)
+            }
+            let n = fread(buffer + have, 1, capacity - have, f)
+            if n == 0 {
+                if ferror(f) != 0 { throw FileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+                atEOF = true
+            }
+            have += n
+        }
+
+        recordLoop: while true {
+            // Line ends and blank lines before the record.
+            while true {
+                if position == have {
+                    if atEOF { break recordLoop }
+                    try refill()
+                    continue
+                }
+                let b = buffer[position]
+                if skipLF { skipLF = false; if b == 0x0A { position += 1; continue } }
+                if b == 0x0A { position += 1; line += 1; continue }
+                if b == 0x0D { position += 1; line += 1; skipLF = true; continue }
+                break
+            }
+            let recordOffset = base + position
+            if let limit, recordOffset >= limit { result.stop = recordOffset; break }
+            if result.firstRecord == nil { result.firstRecord = recordOffset; result.firstLine = line }
+
+            // One record: fields until a line end or the end of the file. `incomplete`: the
+            // block ends inside it (refill and parse it again).
+            var i = position, fields = 0, used = 0, newlines = 0
+            var incomplete = false
+            let p = UnsafePointer(buffer), n = have
+            fieldLoop: while true {
+                var start: UnsafePointer<UInt8>, length: Int
+                if i < n && p[i] == 0x22 {
+                    let from = used
+                    var j = i + 1
+                    while true {
+                        guard let q = memchr(p + j, 0x22, n - j) else {
+                            if atEOF { throw DataError.unterminatedQuote(SourceLocation(file: path, line: line)) }
+                            incomplete = true; break fieldLoop
+                        }
+                        let qi = UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - p
+                        for k in j..<qi { let c = p[k]; if c == 0x0A { newlines += 1 }; scratch[used] = c; used += 1 }
+                        if qi + 1 == n && !atEOF { incomplete = true; break fieldLoop }
+                        if qi + 1 < n && p[qi + 1] == 0x22 { scratch[used] = 0x22; used += 1; j = qi + 2; continue }
+                        j = qi + 1
+                        break
+                    }
+                    // Text after the closing quote is kept as it is.
+                    var r = j
+                    while r < n && !stops[Int(p[r])] { scratch[used] = p[r]; used += 1; r += 1 }
+                    if r == n && !atEOF { incomplete = true; break }
+                    start = UnsafePointer(scratch + from); length = used - from
+                    i = r
+                } else {
+                    var r = i
+                    while r < n && !stops[Int(p[r])] { r += 1 }
+                    if r == n && !atEOF { incomplete = true; break }
+                    start = p + i; length = r - i
+                    i = r
+                }
+                if fields <= width { fieldStart[fields] = start; fieldLength[fields] = length }
+                fields += 1
+                if i < n && p[i] == delimiter {
+                    i += 1
+                    if i == n && !atEOF { incomplete = true; break }
+                    continue
+                }
+                break
+            }
+            if incomplete { try refill(); continue }
+            if fields != width {
+                if fields == width - 1 && format.allowShort {
+                    fieldStart[fields] = nil; fieldLength[fields] = 0
+                } else {
+                    throw DataError.raggedRow(SourceLocation(file: path, line: line), expected: width, found: fields)
+                }
+            }
+            for k in 0..<width { states[k].pointee.append(fieldStart[k], fieldLength[k]) }
+            lines.append(line)
+            line += newlines
+            position = i
+        }
+        result.line = line
+        return result
+    }
+}

@@ -1,0 +1,159 @@
+import XCTest
+@testable import LeadScoring
+
+/// Typed columns: the cells' texts come back exactly, whatever the storage, and the parallel
+/// reader gives what the one-thread reader gives.
+final class ColumnTests: XCTestCase {
+    func testCanonicalNumbersRoundTripTheirText() {
+        var rng = SeededGenerator(seed: 5)
+        for _ in 0..<20_000 {
+            let intDigits = Int(rng.next() % 8), fracDigits = Int(rng.next() % 9)  // at most 15 digits
+            var text = rng.next() % 3 == 0 ? "-" : ""
+            if intDigits == 0 { text += "0" } else {
+                text += String(1 + rng.next() % 9)
+                for _ in 1..<intDigits { text += String(rng.next() % 10) }
+            }
+            if fracDigits > 0 {
+                text += "."
+                for _ in 1..<fracDigits { text += String(rng.next() % 10) }
+                text += String(1 + rng.next() % 9)
+            }
+            if text == "-0" { continue }
+            guard let v = Column.canonicalNumber(text) else { return XCTFail("\(text) not canonical") }
+            XCTAssertEqual(v, Double(text)!, text)
+            XCTAssertEqual(Column.canonicalText(v), text)
+        }
+        for text in ["1e-05", "0.00001", "0.000000000000000000001", "123456789012345", "-0.5", "100", "0.1"] {
+            if let v = Column.canonicalNumber(text) { XCTAssertEqual(Column.canonicalText(v), text) }
+        }
+        for text in ["", "-", "007", "1.50", "-0", "1e3", " 5", "5 ", "+5", "1.", ".5", "1234567890123456", "0.0", "1,5", "NaN", "inf", "0x10"] {
+            XCTAssertNil(Column.canonicalNumber(text), text)
+        }
+    }
+
+    func testColumnsGiveBackEveryText() {
+        let mixed = ["12", "", "NA", "1.50", "3.25", " 7", "-0", "007", "1e3", "x", "12", "4"] + (0..<500).map { String($0) }
+        let labels = (0..<1000).map { ["Google", "Direct", "", "Olark Chat", "Select"][$0 % 5] }
+        let numbersThenText = (0..<300).map { String($0) } + (0..<700).map { "L\($0 % 9)" }
+        let missingFirst = Array(repeating: "NA", count: 400) + (0..<600).map { "\($0).25" }
+        for texts in [mixed, labels, numbersThenText, missingFirst, ["שלום", "", "a,b", "\"q\""]] {
+            let column = Column(texts: texts)
+            XCTAssertEqual(Array(column), texts)
+            let rows = Array(stride(from: texts.count - 1, through: 0, by: -3))
+            XCTAssertEqual(Array(column.subset(rows)), rows.map { texts[$0] })
+            XCTAssertEqual(Array(column.appending(Column(texts: labels))), texts + labels)
+            XCTAssertEqual(Array(column.appending(Column(texts: mixed))), texts + mixed)
+        }
+        if case .dictionary = Column(texts: labels).storage {} else { XCTFail("labels should be a dictionary") }
+        if case .numbers = Column(texts: missingFirst).storage {} else { XCTFail("numbers after missing tokens should stay numbers") }
+    }
+
+    func testTypedCountsInferAsTheTexts() {
+        let inference = SchemaInference()
+        var rng = SeededGenerator(seed: 9)
+        let columns: [(String, [String])] = [
+            ("amount", (0..<30_000).map { _ in rng.next() % 20 == 0 ? "NA" : String(Double(rng.next() % 1_000_000) / 100) }),
+            ("visits", (0..<3000).map { _ in rng.next() % 10 == 0 ? "" : String(rng.next() % 40) }),
+            ("flag", (0..<3000).map { _ in rng.next() % 2 == 0 ? "1" : "0" }),
+            ("source", (0..<3000).map { _ in ["Google", " Google", "Direct", "-", "Referral"][Int(rng.next() % 5)] }),
+            ("price", (0..<3000).map { _ in ["1.234", "2.5", "1.000", "12", " 3", "-1"][Int(rng.next() % 6)] }),
+            ("lead number", (0..<3000).map { String(660_000 + $0) }),
+        ]
+        for (name, texts) in columns {
+            XCTAssertEqual(inference.inferColumn(name: name, counts: inference.count(Column(texts: texts)), decimal: nil, semicolonFile: false),
+                           inference.inferColumn(name: name, values: texts), name)
+        }
+        var withToken = SchemaInference(missingTokens: MissingTokens(MissingTokens.defaults + ["-1"]))
+        withToken.numericShare = 0.99
+        let texts = (0..<2000).map { $0 % 7 == 0 ? "-1" : String($0) }
+        XCTAssertEqual(withToken.inferColumn(name: "n", counts: withToken.count(Column(texts: texts)), decimal: nil, semicolonFile: false),
+                       withToken.inferColumn(name: "n", values: texts))
+    }
+
+    /// A file over the parallel size, with quoted commas, quotes and line breaks, CRLF and LF
+    /// line ends and blank lines: both threads' rows, in order, with their lines.
+    func testParallelReadEqualsOneThread() throws {
+        let dir = temporaryDirectory()
+        for variant in 0..<3 {
+            var text = "id,amount,source,note\r\n"
+            var rng = SeededGenerator(seed: UInt64(variant))
+            var row = 0
+            while text.utf8.count < 600_000 {
+                let note: String
+                switch rng.next() % 6 {
+                case 0: note = "\"multi\nline, \"\"quoted\"\"\""
+                case 1: note = ""
+                default: note = "plain \(rng.next() % 100)"
+                }
+                let amount = rng.next() % 10 == 0 ? "NA" : String(Double(rng.next() % 100_000) / 100)
+                text += "\(row),\(amount),\(["Google", "Direct", "שלום"][Int(rng.next() % 3)]),\(note)" + (row % 2 == 0 ? "\r\n" : "\n")
+                if rng.next() % 50 == 0 { text += "\n" }
+                row += 1
+                // Variant 1: one long quoted field across the middle of the file, so the cut
+                // falls inside it and the second thread's part must be thrown away.
+                if variant == 1 && text.utf8.count > 299_000 && text.utf8.count < 300_000 {
+                    text += "\(row),1,Google,\"" + String(repeating: "long\nquoted \"\" text\n", count: 2_000) + "\"\n"
+                    row += 1
+                }
+            }
+            let path = dir + "/big\(variant).csv"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let parallel = try TableReader.read(path: path, delimiter: nil, hashing: true, progress: nil, parallelFrom: 100_000)
+            let single = try Table.read(CSVReader(path: path, hashing: true))
+            XCTAssertEqual(parallel.rowCount, row)
+            XCTAssertEqual(parallel.rowCount, single.rowCount)
+            XCTAssertEqual(parallel.lines, single.lines)
+            XCTAssertEqual(parallel.sha256, single.sha256)
+            XCTAssertNotNil(parallel.sha256)
+            for c in 0..<4 { XCTAssertEqual(Array(parallel.columns[c]), Array(single.columns[c]), "variant \(variant) column \(c)") }
+        }
+    }
+
+    func testRaggedRowInTheSecondHalfNamesItsLine() throws {
+        let dir = temporaryDirectory()
+        var lines = ["a,b,c"]
+        let n = 20_000
+        for i in 0..<n { lines.append("\(i),\(i % 7),label\(i % 5)") }
+        lines[lines.count - 10] = "1,2"
+        let path = dir + "/ragged.csv"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TableReader.read(path: path, delimiter: nil, hashing: false, progress: nil, parallelFrom: 100_000)) { error in
+            XCTAssertTrue("\(error)".contains("\(lines.count - 9)"), "\(error)")
+        }
+    }
+}
+
+extension ColumnTests {
+    /// The quirks CSV exports have: both readers must agree on each.
+    func testTableReaderAgreesWithTheStreamingReaderOnQuirks() throws {
+        let dir = temporaryDirectory()
+        let files = [
+            "a,b,c\n1,2,3",                                  // no final line end
+            "a,b,c\r\n1,2,3\r\n\r\n4,5,6\r\n",               // CRLF and a blank line
+            "a,b,c\r1,2,3\r4,5,6\r",                         // CR only
+            "a,b,c\n1,2,\n,,\n",                             // trailing and empty fields
+            "a,b,\n1,2\n3,4,5\n",                            // header ends with an empty name: short rows
+            "a,b\n\"x,\"\"y\"\"\",\"multi\nline\"\n\"\",\"q\"tail\n",  // quoted, doubled quotes, text after a quote
+            "a,b\n5\" screen,it's \"fine\"\n",               // stray quotes in unquoted fields
+            "\u{FEFF}a;b\n1,5;2\n",                          // byte-order mark, semicolons
+            "a\tb\n\"\"\t\n",                                // tabs, an empty quoted field
+            "a,b\n1,2\n",                                    // plain
+        ]
+        for (i, text) in files.enumerated() {
+            let path = dir + "/q\(i).csv"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let bulk = try Table.read(path: path)
+            let streamed = try Table.read(CSVReader(path: path))
+            XCTAssertEqual(bulk.header, streamed.header, text)
+            XCTAssertEqual(bulk.lines, streamed.lines, text)
+            XCTAssertEqual(bulk.delimiter, streamed.delimiter, text)
+            for c in bulk.columns.indices { XCTAssertEqual(Array(bulk.columns[c]), Array(streamed.columns[c]), text) }
+        }
+        for bad in ["a,b\n1,2,3\n", "a,b\n\"open,2\n"] {
+            let path = dir + "/bad.csv"
+            try bad.write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try Table.read(path: path))
+            XCTAssertThrowsError(try Table.read(CSVReader(path: path)))
+        }
+    }
+}
