@@ -12,6 +12,8 @@ struct TrainingRun {
     let progress: (String) -> Void
     /// Set by --tune.
     private var tuning: TuningReport? = nil
+    /// Set by `--model auto`: the trees' count from its folds and the blend's weights when it won.
+    var auto: AutoOutcome? = nil
 
     var table: Table { data.table }
     var labels: Labels { data.labels }
@@ -108,17 +110,9 @@ struct TrainingRun {
             return (winner, oof)
         }
         guard options.model == .auto else { return (options.model, nil) }
-        var candidates: [(kind: ModelChoice, oof: [Double], loss: Double)] = []
-        for kind in [ModelChoice.logistic, .gbdt] {
-            let p = try Trainer.outOfFoldProbabilities(kind: kind, table: table, rows: trainRows, y: trainY, schema: schema,
-                                                       options: options, progress: progress)
-            candidates.append((kind, p, Metrics.logLoss(p, trainY)))
-            progress("auto: \(kind.rawValue) out-of-fold log loss \(NumberFormatting.fixed(Metrics.logLoss(p, trainY), 4))")
-        }
-        let best = candidates[1].loss < candidates[0].loss ? candidates[1] : candidates[0]
-        notices.append("--model auto chose \(best.kind.description): \(options.folds)-fold out-of-fold log loss \(NumberFormatting.fixed(candidates[0].loss, 4)) (logistic) vs \(NumberFormatting.fixed(candidates[1].loss, 4)) (trees) on the training part")
+        let result = try autoSelect(trainRows: trainRows, trainY: trainY)
         lap("autoSelection")
-        return (best.kind, best.oof)
+        return result
     }
 
     /// What fitting on the training part gives: the learner, its calibration, the calibrated
