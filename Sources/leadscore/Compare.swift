@@ -37,7 +37,7 @@ struct Compare: LeadScoreCommand {
                                                   asOf: day, capacity: capacity)
         if json { print(try jsonString(report)); return }
         print("\(input.data): \(grouped(report.rows)) labelled leads, \(grouped(report.conversions)) converted (\(pct(Double(report.conversions) / Double(max(1, report.rows)))))")
-        print("model: \(input.model) (\(leadModel.kind.description))   rules: \(rules), as of \(DateParser.isoDate(days: Int(day / 86_400)))\n")
+        print("model: \(input.model) (\(leadModel.kindDescription))   rules: \(rules), as of \(DateParser.isoDate(days: Int(day / 86_400)))\n")
         print(comparisonText(report))
     }
 }

@@ -22,7 +22,7 @@ struct Inspect: LeadScoreCommand {
             return
         }
         let t = m.training
-        print("\(model): \(m.kind.rawValue) model, format version \(m.formatVersion), leadscore \(t.leadscoreVersion)")
+        print("\(model): \(m.blend == nil ? m.kind.rawValue : "blend (gbdt + logistic)") model, format version \(m.formatVersion), leadscore \(t.leadscoreVersion)")
         print("Trained \(t.trainedAt) on \(t.dataFile) (SHA-256 \(t.dataSHA256.prefix(16))…): \(grouped(t.rows)) leads, \(grouped(t.conversions)) converted")
         print("Target '\(m.target.column)': converted = \(m.target.positive.joined(separator: "/"))")
         print("Settings: " + t.hyperparameters.summary)
@@ -48,6 +48,10 @@ struct Inspect: LeadScoreCommand {
         }
         if case let .gbdt(b) = m.predictor {
             print("\nBoosted trees: \(b.trees.count) trees, \(b.settings.tree.leaves) leaves at most, learning rate \(b.settings.learningRate), base margin \(num(b.baseScore))")
+        }
+        if let blend = m.blend {
+            let w = blend.weights
+            print("Blend: margin = \(w.description); logistic regression beside the trees: \(blend.encoder.width) encoded features, L2 \(blend.logistic.l2), intercept \(num(blend.logistic.intercept)); no calibration on top")
         }
         if case let .logistic(lr) = m.predictor {
             print("\nStrongest effects (odds ratio per +1 standard deviation, or for the level vs. average):")

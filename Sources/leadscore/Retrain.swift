@@ -133,7 +133,7 @@ struct ModelsShow: LeadScoreCommand {
         let index = try folder.index()
         let model = try folder.load(version: version)
         guard let entry = index.entry(version) else { throw UsageError("\(registry.registry): no version \(version)") }
-        print("Version \(version)\(index.active == version ? " (active)" : ""): \(model.kind.description), \(entry.createdAt), file \(registry.registry)/\(entry.file)")
+        print("Version \(version)\(index.active == version ? " (active)" : ""): \(model.kindDescription), \(entry.createdAt), file \(registry.registry)/\(entry.file)")
         print("Trained on \(grouped(model.training.rows)) leads (\(model.training.dataFile)); holdout at retraining: AUC \(num(entry.holdoutAUC)), log loss \(num(entry.holdoutLogLoss, 4))")
         if let file = entry.decision {
             let path = "\(registry.registry)/\(file)"

@@ -201,17 +201,17 @@ struct RulesSuggest: LeadScoreCommand {
         let header = [
             "Suggested by `leadscore rules suggest` from \(data) (\(grouped(labels.rows.count)) labelled leads, \(grouped(labels.positives)) converted).",
             "Points: \(formatPoints(doubleOdds)) points double the odds of converting; each column's most common value scores 0.",
-            "Holdout ROC AUC (stratified 20%): this scorecard \(num(scorecardAUC)), the full \(full.model.kind.description) model \(num(fullAUC)).",
+            "Holdout ROC AUC (stratified 20%): this scorecard \(num(scorecardAUC)), the full \(full.model.kindDescription) model \(num(fullAUC)).",
             "Tiers: chosen on the history as the model's are (SQL converts at ≥ 70%, MQL at ≥ 40%, where the data allow).",
         ]
         let file = try AtomicFile(path: out)
         try file.write(final.rules.yaml(header: header))
         try file.commit()
         let summary = SuggestSummary(out: out, rules: final.attributes.count, scorecardHoldoutAUC: scorecardAUC, modelHoldoutAUC: fullAUC,
-                                     model: full.model.kind.description, mql: final.rules.mql, sql: final.rules.sql)
+                                     model: full.model.kindDescription, mql: final.rules.mql, sql: final.rules.sql)
         if json { print(try jsonString(summary)); return }
         print("Wrote \(out): \(final.attributes.count) point rules, tiers MQL ≥ \(formatPoints(final.rules.mql)), SQL ≥ \(formatPoints(final.rules.sql)) points")
-        print("Holdout ROC AUC: scorecard \(num(scorecardAUC)), full model (\(full.model.kind.description)) \(num(fullAUC))")
+        print("Holdout ROC AUC: scorecard \(num(scorecardAUC)), full model (\(full.model.kindDescription)) \(num(fullAUC))")
         let top = final.attributes.sorted { abs($0.points) > abs($1.points) }.prefix(8)
         print(renderTable(["rule", "points"], top.map { [$0.condition.text, ($0.points > 0 ? "+" : "") + formatPoints($0.points)] }))
         for leak in full.model.training.leaks {

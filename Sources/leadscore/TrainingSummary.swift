@@ -33,9 +33,13 @@ func printTrainingSummary(_ result: TrainingResult, table: Table) {
     case let .gbdt(m):
         let s = m.settings
         let settings = t.hyperparameters.boosting
-        let stopping = (settings?.earlyStopping ?? 0) > 0
+        var stopping = (settings?.earlyStopping ?? 0) > 0
             ? " (chosen by early stopping on a 10% validation part, at most \(settings.map { String($0.trees) } ?? "?"))" : ""
+        if let auto = t.hyperparameters.autoTrees { stopping = " (from \(auto.folds)-fold cross-validation on the training part)" }
         print("\nBoosted trees: \(m.trees.count) trees\(stopping), \(s.tree.leaves) leaves, learning rate \(s.learningRate), L2 \(s.tree.l2), min leaf \(s.tree.minLeaf)")
+        if let blend = model.blend {
+            print("Blended with logistic regression (L2 \(blend.logistic.l2)): margin = \(blend.weights.description)")
+        }
     }
     if let importance = t.importance, !importance.isEmpty {
         print("\nStrongest features (mean |contribution| to the log-odds on the holdout):")

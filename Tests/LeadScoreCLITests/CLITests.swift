@@ -39,7 +39,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(train.stdout.contains("ROC AUC"))
         XCTAssertTrue(train.stdout.contains("Newton iterations"))
         let model = try JSONSerialization.jsonObject(with: Data(read("\(dir)/m.json").utf8)) as! [String: Any]
-        XCTAssertEqual(model["formatVersion"] as? Int, 5)
+        XCTAssertEqual(model["formatVersion"] as? Int, 6)
         XCTAssertEqual(model["kind"] as? String, "logistic")
         for key in ["schema", "encoder", "model", "tiers", "training"] { XCTAssertNotNil(model[key], key) }
         let training = model["training"] as! [String: Any]

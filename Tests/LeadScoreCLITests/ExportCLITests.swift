@@ -92,3 +92,27 @@ extension CLITests {
         XCTAssertEqual(try run(["export", "--model", "\(dir)/none.json", "--format", "sql", "--dialect", "duckdb"]).status, 66)
     }
 }
+
+extension CLITests {
+    /// `train` (default `--model auto`) on the sample keeps the blend of trees and logistic
+    /// regression; `inspect` names it, `predict` scores with it, and both exports refuse it with
+    /// exit 64 and a message saying why.
+    func testAutoBlendIsInspectedPredictedAndRefusedByExport() throws {
+        let dir = tempDir()
+        let sample = Self.repoRoot.appendingPathComponent("datasets/sample-leads.csv").path
+        let train = try run(["train", "--data", sample, "--target", "converted", "--drop", "created_date,last_activity_date", "--out", "\(dir)/m.json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.contains("--model auto chose a blend of boosted trees and logistic regression"), train.stdout)
+        XCTAssertTrue(train.stdout.contains("trees from 3-fold CV (best iterations "), train.stdout)
+        let inspect = try run(["inspect", "\(dir)/m.json"])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        XCTAssertTrue(inspect.stdout.contains("blend (gbdt + logistic) model, format version 6"), inspect.stdout)
+        let predict = try run(["predict", "--model", "\(dir)/m.json", "--data", sample, "--out", "\(dir)/s.csv", "--reasons", "0"])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        for args in [["--format", "lightgbm", "--out", "\(dir)/m.txt"], ["--format", "sql", "--dialect", "duckdb", "--out", "\(dir)/m.sql"]] {
+            let export = try run(["export", "--model", "\(dir)/m.json"] + args)
+            XCTAssertEqual(export.status, 64, export.stderr)
+            XCTAssertTrue(export.stderr.contains("blends boosted trees with logistic regression"), export.stderr)
+        }
+    }
+}

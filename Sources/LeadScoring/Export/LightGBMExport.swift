@@ -23,7 +23,16 @@ public struct LightGBMExport {
         public var exitStatus: ExitStatus { .usage }
     }
 
+    /// A blend adds a logistic regression's margin to the trees': one LightGBM model cannot hold it.
+    public struct Blended: LeadScoreError {
+        public var errorDescription: String? {
+            "--format lightgbm cannot hold this model: it blends boosted trees with logistic regression, and one LightGBM model holds trees only (train with --model gbdt to export trees)"
+        }
+        public var exitStatus: ExitStatus { .usage }
+    }
+
     public init(model: LeadModel) throws {
+        guard model.blend == nil else { throw Blended() }
         guard case let .gbdt(b) = model.predictor else { throw NotTrees() }
         self.model = model
         self.trees = b

@@ -44,6 +44,14 @@ public struct SQLExport {
         public var depth: Int
     }
 
+    /// Blended models (trees and logistic regression) are not exported as SQL yet.
+    public struct Blended: LeadScoreError {
+        public var errorDescription: String? {
+            "--format sql cannot export this model yet: it blends boosted trees with logistic regression (train with --model gbdt or --model logistic to export it)"
+        }
+        public var exitStatus: ExitStatus { .usage }
+    }
+
     public struct TooLarge: LeadScoreError {
         public let message: String
         public var errorDescription: String? { message }
@@ -80,6 +88,7 @@ public struct SQLExport {
     /// The scoring statement; refused (`TooLarge`, with the reason) when it is larger than the
     /// dialect takes or nests deeper than its parser allows.
     public func statement() throws -> Statement {
+        guard model.blend == nil else { throw Blended() }
         // The lead ids key the result; a model trained without any keeps every input column
         // instead, so each score can still be joined back to its lead.
         let ids = (idColumns.isEmpty ? model.encoder.columns.map(\.name) : idColumns).map { dialect.identifier($0) }

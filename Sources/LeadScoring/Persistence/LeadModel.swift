@@ -8,7 +8,8 @@ public struct LeadModel: Codable, Sendable, Equatable {
     /// 4: each numeric column's number format (decimal comma, currency, percent…) and the
     /// columns left out with their reasons (probable leaks among them).
     /// 5: hyperparameters typed (the learner's settings) instead of a map of strings.
-    public static let currentFormatVersion = 5
+    /// 6: an optional stacking blend (`blend`: logistic regression beside the trees).
+    public static let currentFormatVersion = 6
 
     public var formatVersion: Int
     public var schema: Schema
@@ -21,8 +22,14 @@ public struct LeadModel: Codable, Sendable, Equatable {
     public var calibration: Calibration?
     /// The training data's distributions (nil before format 3).
     public var profile: DataProfile?
+    /// `--model auto`'s blend: a logistic regression whose margin is combined with the trees'
+    /// (`predictor`, a `.gbdt`) by fitted weights; nil for a single learner (always before format 6).
+    public var blend: Blend?
 
     public var kind: ModelKind { predictor.kind }
+
+    /// "boosted trees", "logistic regression", or "blend of boosted trees and logistic regression".
+    public var kindDescription: String { blend == nil ? kind.description : "blend of boosted trees and logistic regression" }
 
     /// The calibrated probability of a margin (log-odds) from the learner.
     @inline(__always)
@@ -43,7 +50,7 @@ public struct LeadModel: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case formatVersion, kind, schema, target, encoder, model, tiers, training, calibration, profile
+        case formatVersion, kind, schema, target, encoder, model, tiers, training, calibration, profile, blend
     }
 
     public init(from decoder: Decoder) throws {
@@ -64,6 +71,7 @@ public struct LeadModel: Codable, Sendable, Equatable {
         training = try c.decode(TrainingMetadata.self, forKey: .training)
         calibration = try c.decodeIfPresent(Calibration.self, forKey: .calibration)
         profile = try c.decodeIfPresent(DataProfile.self, forKey: .profile)
+        blend = try c.decodeIfPresent(Blend.self, forKey: .blend)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -81,6 +89,7 @@ public struct LeadModel: Codable, Sendable, Equatable {
         try c.encode(training, forKey: .training)
         try c.encodeIfPresent(calibration, forKey: .calibration)
         try c.encodeIfPresent(profile, forKey: .profile)
+        try c.encodeIfPresent(blend, forKey: .blend)
     }
 
     struct VersionTooNew: Error { let found: Int }

@@ -21,6 +21,7 @@ extension LeadModel {
         case let .gbdt(m): if let p = check(m) { return p }
         }
         if let calibration, let p = check(calibration) { return p }
+        if let blend, let p = check(blend) { return p }
         if !(tiers.mql.isFinite && tiers.sql.isFinite && tiers.mql >= 0 && tiers.sql <= 1 && tiers.mql <= tiers.sql) {
             return "tiers: thresholds mql \(tiers.mql), sql \(tiers.sql) must satisfy 0 ≤ mql ≤ sql ≤ 1"
         }
@@ -28,8 +29,8 @@ extension LeadModel {
         return nil
     }
 
-    private func checkEncoder() -> String? {
-        let e = encoder
+    private func checkEncoder(_ e: FeatureEncoder? = nil) -> String? {
+        let e = e ?? encoder
         guard e.width >= 0, e.width <= 1_000_000 else { return "encoder: width \(e.width) is out of range" }
         guard e.featureNames.count == e.width else {
             return "encoder: \(e.featureNames.count) feature names for \(e.width) features"
@@ -73,7 +74,23 @@ extension LeadModel {
         return nil
     }
 
-    private func check(_ m: LogisticModel) -> String? {
+    /// A blend scores the trees' records with its own encoder: both must read the same columns
+    /// in the same order, and its logistic model must fit its encoder.
+    private func check(_ b: Blend) -> String? {
+        guard case .gbdt = predictor else { return "blend: the model's own learner must be boosted trees" }
+        guard calibration == nil else { return "blend: a blended model is not calibrated again" }
+        if let p = checkEncoder(b.encoder) { return "blend: \(p)" }
+        guard b.encoder.columns.map(\.name) == encoder.columns.map(\.name) else {
+            return "blend: its encoder reads columns \(b.encoder.columns.map(\.name)), the trees' \(encoder.columns.map(\.name))"
+        }
+        if let p = check(b.logistic, encoder: b.encoder) { return "blend: \(p)" }
+        let w = b.weights
+        guard w.intercept.isFinite, w.treesWeight.isFinite, w.logisticWeight.isFinite else { return "blend: a weight is not finite" }
+        return nil
+    }
+
+    private func check(_ m: LogisticModel, encoder: FeatureEncoder? = nil) -> String? {
+        let encoder = encoder ?? self.encoder
         guard m.coefficients.count == encoder.width else {
             return "logistic model: \(m.coefficients.count) coefficients for \(encoder.width) encoded features"
         }

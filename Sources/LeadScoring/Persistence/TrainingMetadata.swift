@@ -75,6 +75,10 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
     public var keptTrees: Int?
     /// With `--tune`: what the search did.
     public var tuned: String?
+    /// `--model auto`: how the tree count was chosen from its cross-validation folds.
+    public var autoTrees: AutoTrees?
+    /// `--model auto` kept a blend of both learners: its weights.
+    public var blend: BlendWeights?
 
     public init(minCategoryCount: Int, logistic: LogisticRegression? = nil, boosting: GradientBoosting? = nil,
                 keptTrees: Int? = nil, tuned: String? = nil) {
@@ -85,7 +89,7 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
         self.tuned = tuned
     }
 
-    enum CodingKeys: String, CodingKey { case minCategoryCount, logistic, boosting, keptTrees, tuned }
+    enum CodingKeys: String, CodingKey { case minCategoryCount, logistic, boosting, keptTrees, tuned, autoTrees, blend }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -99,6 +103,8 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
                   boosting: try c.decodeIfPresent(GradientBoosting.self, forKey: .boosting),
                   keptTrees: try c.decodeIfPresent(Int.self, forKey: .keptTrees),
                   tuned: try c.decodeIfPresent(String.self, forKey: .tuned))
+        autoTrees = try c.decodeIfPresent(AutoTrees.self, forKey: .autoTrees)
+        blend = try c.decodeIfPresent(BlendWeights.self, forKey: .blend)
     }
 
     /// The settings of a format 1–4 file, read back from their text.
@@ -150,6 +156,8 @@ public struct Hyperparameters: Codable, Equatable, Sendable {
         }
         parts.append("minCategoryCount=\(minCategoryCount)")
         if let tuned { parts.append("tuned: \(tuned)") }
+        if let autoTrees { parts.append("trees from \(autoTrees.description)") }
+        if let blend { parts.append("blend: \(blend.description)") }
         return parts.joined(separator: ", ")
     }
 }

@@ -286,7 +286,7 @@ public struct HTMLReport {
     func titleLine(generatedAt: Date) -> String {
         var h = ""
         func esc(_ s: String) -> String { SVG.escape(s) }
-        h += "<h1>Lead scoring report</h1><p class=\"muted\">Model <b>\(esc(modelPath))</b> (\(esc(model.kind.description))) on <b>\(esc(dataPath))</b>"
+        h += "<h1>Lead scoring report</h1><p class=\"muted\">Model <b>\(esc(modelPath))</b> (\(esc(model.kindDescription))) on <b>\(esc(dataPath))</b>"
         if let rules { h += " against the rules in <b>\(esc(rules.set.source))</b>" }
         h += ". Generated \(esc(ISO8601DateFormatter().string(from: generatedAt))) by leadscore \(esc(LeadScoreVersion.current)).</p>"
         return h
@@ -368,7 +368,7 @@ public struct HTMLReport {
         let t = model.training
         h += "<h2>The model</h2><table><tr><th>fact</th><th>value</th></tr>"
         var facts: [(String, String)] = [
-            ("kind", model.kind.description), ("trained", t.trainedAt), ("training data", "\(t.dataFile), \(NumberFormatting.grouped(t.rows)) labelled leads, \(NumberFormatting.grouped(t.conversions)) converted"),
+            ("kind", model.kindDescription), ("trained", t.trainedAt), ("training data", "\(t.dataFile), \(NumberFormatting.grouped(t.rows)) labelled leads, \(NumberFormatting.grouped(t.conversions)) converted"),
             ("training data SHA-256", t.dataSHA256.isEmpty ? "–" : t.dataSHA256), ("holdout", "\(t.split): ROC AUC \(HTMLReport.num(t.holdout.auc)), log loss \(HTMLReport.num(t.holdout.logLoss, 4))"),
             ("tiers", "SQL at p ≥ \(HTMLReport.num(model.tiers.sql)), MQL at p ≥ \(HTMLReport.num(model.tiers.mql)) (\(model.tiers.method))"),
             ("calibration", model.calibration?.name ?? "none"),

@@ -44,7 +44,7 @@ extension LeadScorer {
         func flush() throws {
             guard batch.count > 0 else { return }
             summary.read += lap()
-            let x = model.encoder.encode(batch: batch, fields: fields, threads: threads, issues: &summary.issues)
+            let x = encode(batch: batch, fields: fields, issues: &summary.issues)
             summary.encode += lap()
             let scored = score(encoded: x) { r in fields.map { batch.string(row: r, field: $0) } }
             summary.score += lap()

@@ -66,8 +66,24 @@ public struct LeadScorer: Sendable {
 
     /// Scores the records of a batch; `fields[k]` is the field holding `model.encoder.columns[k]`.
     public func score(batch: RecordBatch, fields: [Int], issues: inout EncodingIssues) -> [ScoredLead] {
-        let x = model.encoder.encode(batch: batch, fields: fields, threads: threads, issues: &issues)
+        let x = encode(batch: batch, fields: fields, issues: &issues)
         return score(encoded: x) { r in fields.map { batch.string(row: r, field: $0) } }
+    }
+
+    /// A batch encoded for the model: its learner's features and, for a blend, the logistic
+    /// learner's own features of the same leads.
+    public struct EncodedBatch: Sendable {
+        public var x: Matrix
+        public var linear: Matrix?
+        public var rows: Int { x.rows }
+    }
+
+    /// Encodes a batch for the model (both encoders for a blend; unreadable values are reported
+    /// once, from the model's own encoder, since both read the same columns).
+    public func encode(batch: RecordBatch, fields: [Int], issues: inout EncodingIssues) -> EncodedBatch {
+        let x = model.encoder.encode(batch: batch, fields: fields, threads: threads, issues: &issues)
+        var again = EncodingIssues()
+        return EncodedBatch(x: x, linear: model.blend?.encoder.encode(batch: batch, fields: fields, threads: threads, issues: &again))
     }
 
     /// Scores records handed over as text: `records[i][k]` is lead i's value of
@@ -81,19 +97,27 @@ public struct LeadScorer: Sendable {
     /// Calibrated probabilities of `rows` of an in-memory table (evaluation and training).
     public func probabilities(table: Table, rows: [Int], issues: inout EncodingIssues) throws -> [Double] {
         let x = try model.encoder.encode(table: table, rows: rows, issues: &issues)
-        return margins(x).map(model.probability(margin:))
+        var again = EncodingIssues()
+        let linear = try model.blend?.encoder.encode(table: table, rows: rows, issues: &again)
+        return margins(EncodedBatch(x: x, linear: linear)).map(model.probability(margin:))
     }
 
-    /// Margins (log-odds before calibration) of an encoded batch (n × encoder width).
-    public func margins(_ x: Matrix) -> [Double] {
-        if case let .gbdt(trees) = model.predictor, let forest { return trees.rawScores(x, forest: forest) }
-        return model.predictor.classifier.rawScores(x)
+    /// Margins (log-odds before calibration) of an encoded batch: the learner's, or for a blend
+    /// `intercept + w_trees · m_trees + w_logistic · m_logistic`.
+    public func margins(_ e: EncodedBatch) -> [Double] {
+        let own: [Double]
+        if case let .gbdt(trees) = model.predictor, let forest { own = trees.rawScores(e.x, forest: forest) } else { own = model.predictor.classifier.rawScores(e.x) }
+        guard let blend = model.blend else { return own }
+        guard let linear = e.linear else { preconditionFailure("a blended model's batch encoded without the blend's encoder") }
+        let other = blend.logistic.rawScores(linear)
+        return own.indices.map { blend.weights.margin(trees: own[$0], logistic: other[$0]) }
     }
 
     /// Scores an encoded batch. `raw(i)` gives lead i's raw feature values, to show the values
     /// behind its reasons (called only when `reasonsPerSide > 0`).
-    public func score(encoded x: Matrix, raw: (Int) -> [String]) -> [ScoredLead] {
-        let margins = self.margins(x)
+    public func score(encoded e: EncodedBatch, raw: (Int) -> [String]) -> [ScoredLead] {
+        let margins = self.margins(e)
+        let x = e.x
         let classifier = model.predictor.classifier
         let n = x.rows, width = x.columns
         var result = [ScoredLead](repeating: ScoredLead(probability: 0, margin: 0, score: 0, tier: .cold, reasons: []), count: n)
@@ -110,7 +134,9 @@ public struct LeadScorer: Sendable {
                     var reasons: [Reason] = []
                     if reasonsPerSide > 0 {
                         for j in 0..<width { buffer[j] = x[i, j] }
-                        reasons = self.reasons(row: buffer, raw: rawValues[i], classifier: classifier)
+                        var linearRow: [Double]? = nil
+                        if let linear = e.linear { linearRow = (0..<linear.columns).map { linear[i, $0] } }
+                        reasons = self.reasons(row: buffer, linearRow: linearRow, raw: rawValues[i], classifier: classifier)
                     }
                     base.value[i] = ScoredLead(probability: p, margin: margins[i], score: Int((p * 100).rounded()), tier: tiers.tier(p),
                                                reasons: reasons)
@@ -121,13 +147,25 @@ public struct LeadScorer: Sendable {
     }
 
     /// Per-source-column contributions (summing a column's one-hot and missing-indicator terms),
-    /// the top `reasonsPerSide` up and down.
-    func reasons(row: [Double], raw: [String], classifier: any Classifier) -> [Reason] {
+    /// the top `reasonsPerSide` up and down. For a blend, each column's trees and logistic
+    /// contributions weighted as the blend weighs their margins (`linearRow`: the lead's logistic
+    /// features), so they still add up to the blended margin less its baseline.
+    func reasons(row: [Double], linearRow: [Double]? = nil, raw: [String], classifier: any Classifier) -> [Reason] {
         let (_, terms) = classifier.contributions(row, featureMeans: model.encoder.featureMeans)
+        var linearTerms: [Double] = []
+        if let blend = model.blend, let linearRow {
+            linearTerms = blend.logistic.contributions(linearRow, featureMeans: blend.encoder.featureMeans).terms
+        }
         var perColumn: [Reason] = []
         for (k, column) in model.encoder.columns.enumerated() {
             var total = 0.0
             for j in column.offset..<(column.offset + column.width) { total += terms[j] }
+            if let blend = model.blend, !linearTerms.isEmpty {
+                let c = blend.encoder.columns[k]
+                var other = 0.0
+                for j in c.offset..<(c.offset + c.width) { other += linearTerms[j] }
+                total = blend.weights.treesWeight * total + blend.weights.logisticWeight * other
+            }
             let value = model.encoder.missingTokens.isMissing(raw[k]) ? "missing" : Values.trim(raw[k])
             perColumn.append(Reason(feature: column.name, value: value, contribution: total))
         }

@@ -17,9 +17,18 @@ public enum Trainer {
         let split = try run.holdoutSplit()
         let (aucs, leaks) = try run.leaveOutLeaks(split)
         let (kind, oof) = try run.chooseLearner(split)
-        let holdout = try run.fitOnTrainingPart(kind, split: split, outOfFold: oof)
-        let final = try run.shouldRefit(split) ? try run.refit(kind, holdoutPredictor: holdout.predictor)
-                                               : run.keep(holdout, split: split)
+        let holdout = try run.auto?.blend.map { try run.fitBlendOnTrainingPart($0, split: split) }
+            ?? run.fitOnTrainingPart(kind, split: split, outOfFold: oof)
+        let final: (encoder: FeatureEncoder, predictor: Predictor, blend: Blend?)
+        if !run.shouldRefit(split) {
+            final = run.keep(holdout, split: split)
+        } else if let weights = holdout.blend?.weights {
+            final = try run.refitBlend(weights, holdoutPredictor: holdout.predictor)
+        } else {
+            let refitted = try run.refit(kind, holdoutPredictor: holdout.predictor)
+            final = (refitted.encoder, refitted.predictor, nil)
+        }
+        let blend = final.blend
         let labels = run.data.labels
         let metadata = TrainingMetadata(
             dataFile: URL(fileURLWithPath: table.source).lastPathComponent, dataSHA256: dataSHA256,
@@ -27,14 +36,17 @@ public enum Trainer {
             rows: labels.rows.count, conversions: labels.positives,
             missingTarget: labels.missingTarget, undecidedTarget: labels.undecided,
             split: split.description, holdout: holdout.report,
-            hyperparameters: run.hyperparameters(final.predictor),
+            hyperparameters: run.finalHyperparameters(final.predictor, blend: blend),
             iterations: final.predictor.iterations, leaks: leaks, leftOut: LeftOutColumn.list(schema: run.schema, leaks: leaks),
             notices: run.notices,
-            importance: try importance(encoder: final.encoder, predictor: final.predictor, table: table,
-                                       rows: split.holdout.map { labels.rows[$0] }))
+            importance: try blend.map { try importance(encoder: final.encoder, predictor: final.predictor, blend: $0, table: table,
+                                                       rows: split.holdout.map { labels.rows[$0] }) }
+                ?? importance(encoder: final.encoder, predictor: final.predictor, table: table,
+                              rows: split.holdout.map { labels.rows[$0] }))
         var model = LeadModel(schema: run.schema, target: run.data.target, encoder: final.encoder, predictor: final.predictor,
                               tiers: holdout.tiers, training: metadata)
         model.calibration = holdout.calibration
+        model.blend = blend
         model.profile = DataProfile.build(table: table, rows: labels.rows, schema: run.schema, probabilities: holdout.probabilities)
         run.lap("profile")
         return TrainingResult(model: model, split: split, singleColumnAUCs: aucs, timings: run.timings)
@@ -118,13 +130,7 @@ extension Trainer {
     static func outOfFoldProbabilities(kind: ModelChoice, table: Table, rows: [Int], y: [Double], schema: Schema,
                                        options: TrainingOptions, progress: @escaping (String) -> Void) throws -> [Double] {
         let k = max(2, options.folds)
-        var rng = SeededGenerator(seed: options.seed &+ 7)
-        var fold = [Int](repeating: 0, count: y.count)
-        for label in [0.0, 1.0] {
-            var members = y.indices.filter { y[$0] == label }
-            members.shuffle(using: &rng)
-            for (i, m) in members.enumerated() { fold[m] = i % k }
-        }
+        let fold = foldAssignment(y: y, k: k, seed: options.seed &+ 7)
         var oof = [Double](repeating: 0, count: y.count)
         for f in 0..<k {
             let fitIdx = y.indices.filter { fold[$0] != f }, testIdx = y.indices.filter { fold[$0] == f }

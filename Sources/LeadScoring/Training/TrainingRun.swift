@@ -12,6 +12,8 @@ struct TrainingRun {
     let progress: (String) -> Void
     /// Set by --tune.
     private var tuning: TuningReport? = nil
+    /// Set by `--model auto`: the trees' count from its folds and the blend's weights when it won.
+    var auto: AutoOutcome? = nil
 
     var table: Table { data.table }
     var labels: Labels { data.labels }
@@ -108,17 +110,9 @@ struct TrainingRun {
             return (winner, oof)
         }
         guard options.model == .auto else { return (options.model, nil) }
-        var candidates: [(kind: ModelChoice, oof: [Double], loss: Double)] = []
-        for kind in [ModelChoice.logistic, .gbdt] {
-            let p = try Trainer.outOfFoldProbabilities(kind: kind, table: table, rows: trainRows, y: trainY, schema: schema,
-                                                       options: options, progress: progress)
-            candidates.append((kind, p, Metrics.logLoss(p, trainY)))
-            progress("auto: \(kind.rawValue) out-of-fold log loss \(NumberFormatting.fixed(Metrics.logLoss(p, trainY), 4))")
-        }
-        let best = candidates[1].loss < candidates[0].loss ? candidates[1] : candidates[0]
-        notices.append("--model auto chose \(best.kind.description): \(options.folds)-fold out-of-fold log loss \(NumberFormatting.fixed(candidates[0].loss, 4)) (logistic) vs \(NumberFormatting.fixed(candidates[1].loss, 4)) (trees) on the training part")
+        let result = try autoSelect(trainRows: trainRows, trainY: trainY)
         lap("autoSelection")
-        return (best.kind, best.oof)
+        return result
     }
 
     /// What fitting on the training part gives: the learner, its calibration, the calibrated
@@ -127,6 +121,8 @@ struct TrainingRun {
         var encoder: FeatureEncoder
         var issues: EncodingIssues
         var predictor: Predictor
+        /// With a blend: its logistic learner and weights (`predictor` is the trees).
+        var blend: Blend? = nil
         var calibration: Calibration?
         var probabilities: [Double]
         var tiers: TierThresholds
@@ -179,14 +175,15 @@ struct TrainingRun {
     }
 
     /// The model measured on the holdout, kept as the one that scores new leads.
-    mutating func keep(_ holdout: HoldoutFit, split: Split) -> (encoder: FeatureEncoder, predictor: Predictor) {
+    mutating func keep(_ holdout: HoldoutFit, split: Split) -> (encoder: FeatureEncoder, predictor: Predictor, blend: Blend?) {
         if options.refit == .auto {
             notices.append("kept the model fitted on the \(split.train.count) training rows, the one the holdout measured: from \(TrainingOptions.refitRowLimit) training rows, refitting with the \(split.holdout.count) holdout rows cannot change it much (refit anyway with --refit always)")
         }
         progress("kept the holdout-measured model (no refit)")
         noteFitOutcome(holdout.predictor)
+        if let blend = holdout.blend { noteFitOutcome(.logistic(blend.logistic)) }
         notices += holdout.issues.messages(file: table.source)
-        return (holdout.encoder, holdout.predictor)
+        return (holdout.encoder, holdout.predictor, holdout.blend)
     }
 
     /// The model that scores new leads: refitted on every labelled row (trees: as many as early

@@ -34,9 +34,11 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
     public init() {}
 
     /// Fits on `x` (n × F raw values, NaN = missing; categorical features as codes 0..<k with
-    /// `categoryCounts[f] = k`). With `validation`, early stopping keeps the best iteration.
+    /// `categoryCounts[f] = k`). With `validation`, early stopping keeps the best iteration;
+    /// `keepAllTrees` keeps the trees grown after it as well (patience still ends the fit), so
+    /// cross-validation can cut every fold's model at one shared count.
     public func fit(_ x: Matrix, _ y: [Double], categoryCounts: [Int?],
-                    validation: (x: Matrix, y: [Double])? = nil,
+                    validation: (x: Matrix, y: [Double])? = nil, keepAllTrees: Bool = false,
                     progress: ((Int, Double?) -> Void)? = nil) throws -> BoostedTrees {
         let n = x.rows, nf = x.columns
         guard y.count == n else { throw LinearAlgebraError.dimensionMismatch("\(n) rows and \(y.count) labels") }
@@ -93,7 +95,7 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
             progress?(t + 1, validLoss)
             if newTree.nodes.count == 1 && t > 0 { break }  // nothing left to learn
         }
-        if validation != nil && earlyStopping > 0 && bestIteration > 0 { trees = Array(trees.prefix(bestIteration)) }
+        if validation != nil && earlyStopping > 0 && bestIteration > 0 && !keepAllTrees { trees = Array(trees.prefix(bestIteration)) }
         return BoostedTrees(settings: self, mapper: mapper, baseScore: base, trees: trees,
                             bestIteration: validation != nil ? bestIteration : trees.count, validationLoss: history)
     }
