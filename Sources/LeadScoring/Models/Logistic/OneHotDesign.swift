@@ -207,7 +207,8 @@ public struct OneHotDesign: Sendable {
     /// ⎣                  Σw per level (diagonal within a block), level × level tables between blocks ⎦
     /// ```
     /// `DᵀWD` with BLAS `dsyrk` on `W^{½}D` a block of rows at a time (never a scaled copy of the
-    /// whole block); the rest in one pass over the rows, on `threads` threads.
+    /// whole block), `wᵀD` with `dgemv`; the rest in one pass over the rows, on `threads`
+    /// threads.
     func weightedGram(_ w: [Double]) throws -> Matrix {
         let n = rows, d = dense.columns, blockCount = blocks.count, count = parameterCount
         guard w.count == n else {
@@ -239,12 +240,13 @@ public struct OneHotDesign: Sendable {
             }
         }
 
-        // Everything else, per part: Σw; (1 + levels) × d rows of Σ w·Dᵢ (the intercept's, then
-        // each level's); Σw per level; a level × level table per pair of blocks.
+        // wᵀD with BLAS `dgemv`; everything else per part: Σw; a row of Σ w·Dᵢ per level
+        // (levels × d); Σw per level; a level × level table per pair of blocks.
+        let weightedDense = d > 0 ? try LinearAlgebra.transposeTimes(dense, w) : []
         var pairOffsets = [Int](repeating: 0, count: blockCount * blockCount)
         var pairSize = 0
         for a in 0..<blockCount { for b in (a + 1)..<max(a + 1, blockCount) { pairOffsets[a * blockCount + b] = pairSize; pairSize += blocks[a].width * blocks[b].width } }
-        let crossAt = 1, levelAt = crossAt + (1 + levels) * d, pairAt = levelAt + levels, size = pairAt + pairSize
+        let crossAt = 1, levelAt = crossAt + levels * d, pairAt = levelAt + levels, size = pairAt + pairSize
         let widths = blocks.map(\.width)
         let levelBase = blockStarts.map { $0 - 1 - d }
         let parts = max(1, threads)
@@ -255,42 +257,48 @@ public struct OneHotDesign: Sendable {
                 w.withUnsafeBufferPointer { wp in
                     dense.storage.withUnsafeBufferPointer { dp in
                         codes.withUnsafeBufferPointer { cp in
-                            forEachPart { t, range in
-                                let acc = base.value + t * size
-                                let cross = acc + crossAt, level = acc + levelAt, pair = acc + pairAt
-                                // w·Dᵢ row by row for a few hundred rows at a time, so each row's
-                                // d values are contiguous where they are added.
-                                let tile = 256
-                                let scaled = UnsafeMutablePointer<Double>.allocate(capacity: tile * max(1, d))
-                                defer { scaled.deallocate() }
-                                var total = 0.0
-                                var lo = range.lowerBound
-                                while lo < range.upperBound {
-                                    let m = min(tile, range.upperBound - lo)
-                                    for j in 0..<d {
-                                        let column = j &* n &+ lo
-                                        for i in 0..<m { scaled[i &* d &+ j] = wp[lo &+ i] * dp[column &+ i] }
-                                    }
-                                    for i in 0..<m {
-                                        let row = lo &+ i, wi = wp[row], x = scaled + i &* d
-                                        total += wi
-                                        for j in 0..<d { cross[j] += x[j] }
-                                        for a in 0..<blockCount {
-                                            let ca = Int(cp[row &* blockCount &+ a])
-                                            if ca < 0 { continue }
-                                            let k = levelBase[a] &+ ca
-                                            level[k] += wi
-                                            let target = cross + (1 &+ k) &* d
-                                            for j in 0..<d { target[j] += x[j] }
-                                            for b in (a &+ 1)..<max(a &+ 1, blockCount) {
-                                                let cb = Int(cp[row &* blockCount &+ b])
-                                                if cb >= 0 { pair[pairOffsets[a &* blockCount &+ b] &+ ca &* widths[b] &+ cb] += wi }
+                            widths.withUnsafeBufferPointer { widths in
+                                levelBase.withUnsafeBufferPointer { levelBase in
+                                    pairOffsets.withUnsafeBufferPointer { pairOffsets in
+                                        forEachPart { t, range in
+                                            let acc = base.value + t * size
+                                            let cross = acc + crossAt, level = acc + levelAt, pair = acc + pairAt
+                                            // w·Dᵢ row by row for a few hundred rows at a time, so each row's
+                                            // d values are contiguous where they are added.
+                                            let tile = 256
+                                            let scaled = UnsafeMutablePointer<Double>.allocate(capacity: tile * max(1, d))
+                                            defer { scaled.deallocate() }
+                                            var total = 0.0
+                                            var lo = range.lowerBound
+                                            while lo < range.upperBound {
+                                                let m = min(tile, range.upperBound - lo)
+                                                for j in 0..<(blockCount > 0 ? d : 0) {
+                                                    let column = j &* n &+ lo
+                                                    for i in 0..<m { scaled[i &* d &+ j] = wp[lo &+ i] * dp[column &+ i] }
+                                                }
+                                                for i in 0..<m {
+                                                    let row = lo &+ i, wi = wp[row], x = scaled + i &* d
+                                                    let rowCodes = cp.baseAddress! + row &* blockCount
+                                                    total += wi
+                                                    for a in 0..<blockCount {
+                                                        let ca = Int(rowCodes[a])
+                                                        if ca < 0 { continue }
+                                                        let k = levelBase[a] &+ ca
+                                                        level[k] += wi
+                                                        let target = cross + k &* d
+                                                        for j in 0..<d { target[j] += x[j] }
+                                                        for b in (a &+ 1)..<max(a &+ 1, blockCount) {
+                                                            let cb = Int(rowCodes[b])
+                                                            if cb >= 0 { pair[pairOffsets[a &* blockCount &+ b] &+ ca &* widths[b] &+ cb] += wi }
+                                                        }
+                                                    }
+                                                }
+                                                lo += m
                                             }
+                                            acc[0] = total
                                         }
                                     }
-                                    lo += m
                                 }
-                                acc[0] = total
                             }
                         }
                     }
@@ -303,14 +311,14 @@ public struct OneHotDesign: Sendable {
         func set(_ r: Int, _ c: Int, _ v: Double) { h[r, c] = v; h[c, r] = v }
         set(0, 0, sums[0])
         for j in 0..<d {
-            set(0, 1 + j, sums[crossAt + j])
+            set(0, 1 + j, weightedDense[j])
             for k in j..<d { set(1 + j, 1 + k, dd[j, k]) }
         }
         for k in 0..<levels {
             let v = sums[levelAt + k]
             set(0, 1 + d + k, v)
             set(1 + d + k, 1 + d + k, v)
-            for j in 0..<d { set(1 + j, 1 + d + k, sums[crossAt + (1 + k) * d + j]) }
+            for j in 0..<d { set(1 + j, 1 + d + k, sums[crossAt + k * d + j]) }
         }
         for a in 0..<blockCount {
             for b in (a + 1)..<max(a + 1, blockCount) {
