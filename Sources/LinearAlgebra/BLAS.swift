@@ -20,6 +20,21 @@ public enum LinearAlgebra {
         return c
     }
 
+    /// `C += AᵀA` on the upper triangle of the p × p matrix `c`, with BLAS `dsyrk` (half of
+    /// `dgemm`'s arithmetic), for a column-major `A` of `rows` × p values. For Gram matrices
+    /// built a block of rows at a time; the caller mirrors the triangle when done.
+    public static func addGramUpper(_ a: UnsafeBufferPointer<Double>, rows: Int, into c: inout Matrix) throws {
+        let p = c.columns
+        guard c.rows == p, a.count == rows * p else {
+            throw LinearAlgebraError.dimensionMismatch("dsyrk with A of \(a.count) values (\(rows) rows) and C \(c.rows)x\(c.columns)")
+        }
+        guard p > 0, rows > 0 else { return }
+        c.storage.withUnsafeMutableBufferPointer { cp in
+            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(p), Int32(rows), 1.0,
+                        a.baseAddress, Int32(rows), 1.0, cp.baseAddress, Int32(p))
+        }
+    }
+
     /// `y = Aᵀx` (length = columns of A) with BLAS `dgemv`.
     public static func transposeTimes(_ a: Matrix, _ x: [Double]) throws -> [Double] {
         try gemv(a, x, transpose: true)

@@ -82,8 +82,9 @@ extension Trainer {
         default:
             let encoder = try FeatureEncoder.fit(table: table, rows: rows, schema: schema, style: .linear, minCategoryCount: options.minCategoryCount)
             var issues = EncodingIssues()
-            let x = try encoder.encode(table: table, rows: rows, issues: &issues)
-            return (encoder, .logistic(try options.logistic.fit(x, y)), issues)
+            // Dense block + one-hot codes: the n × width matrix is mostly zeros and never built.
+            let design = try encoder.encodeDesign(table: table, rows: rows, issues: &issues)
+            return (encoder, .logistic(try options.logistic.fit(design: design, y: y)), issues)
         }
     }
 

@@ -25,7 +25,8 @@ public enum ClassWeight: Codable, Equatable, Sendable {
 /// with **λ = 1 / C**: `l2: 1.0` here is scikit-learn's default `C=1.0`.
 ///
 /// Each Newton step solves `(XᵀWX + λĨ) δ = ∇f` where `W = diag(sᵢ pᵢ (1−pᵢ))`: the Hessian is
-/// built with BLAS (`dgemm` of `W^{½}X` with itself) and solved with LAPACK's Cholesky (`dposv`). When the
+/// built from the design's dense block with BLAS (`dsyrk` of `W^{½}D`) and from its one-hot
+/// blocks by weighted counts (`OneHotDesign`), and solved with LAPACK's Cholesky (`dposv`). When the
 /// Hessian is not numerically positive definite (λ = 0 with separable or collinear data), the step
 /// falls back to an SVD least-squares solve (`dgelsd`), and a backtracking line search keeps
 /// every step a descent step.
@@ -68,26 +69,26 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
 
     /// Fits on an n × p design `x` (without an intercept column) and labels `y` in {0, 1}.
     public func fit(_ x: Matrix, _ y: [Double], progress: ((Int, Double) -> Void)? = nil) throws -> LogisticModel {
-        let n = x.rows, p = x.columns
+        try fit(design: OneHotDesign(x), y: y, progress: progress)
+    }
+
+    /// Fits on a structured design (dense block + one-hot codes, see `OneHotDesign`) and labels
+    /// `y` in {0, 1}; the coefficients come out in the encoder's feature order, as `fit(_:_:)`
+    /// would give them for `design.denseMatrix()`.
+    public func fit(design: OneHotDesign, y: [Double], progress: ((Int, Double) -> Void)? = nil) throws -> LogisticModel {
+        let n = design.rows, count = design.parameterCount
         guard y.count == n else {
             throw LinearAlgebraError.dimensionMismatch("\(n) rows of features and \(y.count) labels")
         }
         let s = sampleWeights(y)
         let weightSum = s.reduce(0, +)
-        // Design with a leading column of ones for the intercept.
-        var xi = Matrix(rows: n, columns: p + 1)
-        for i in 0..<n { xi.storage[i] = 1 }
-        xi.storage.withUnsafeMutableBufferPointer { dst in
-            x.storage.withUnsafeBufferPointer { src in
-                for k in 0..<(n * p) { dst[n + k] = src[k] }
-            }
-        }
-        var beta = [Double](repeating: 0, count: p + 1)
+        // β in the design's parameter order: [β₀, dense block…, one-hot levels…].
+        var beta = [Double](repeating: 0, count: count)
         // Start the intercept at the weighted base rate's log-odds.
         let rate = zip(s, y).reduce(0) { $0 + $1.0 * $1.1 } / max(weightSum, 1e-300)
         if rate > 0 && rate < 1 { beta[0] = log(rate / (1 - rate)) }
 
-        var objective = self.objective(xi, y, s, beta)
+        var objective = self.objective(design, y, s, beta)
         var iterations = 0
         var gradientNorm = Double.infinity
         var usedFallback = false
@@ -96,11 +97,11 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
         var stalledSteps = 0
         let threshold = tolerance * max(1, weightSum)
         while iterations < maxIterations {
-            let (gradient, sqrtW) = try self.gradient(xi, y, s, beta)
+            let (gradient, weights) = try self.gradient(design, y, s, beta)
             gradientNorm = gradient.map(abs).max() ?? 0
             progress?(iterations, gradientNorm)
             if gradientNorm <= threshold { converged = true; break }
-            let (step, fallback) = try newtonStep(xi, sqrtW: sqrtW, gradient: gradient)
+            let (step, fallback) = try newtonStep(design, weights: weights, gradient: gradient)
             if fallback { usedFallback = true }
             // Backtracking line search (Armijo) on the objective. Near the optimum the predicted
             // decrease gᵀH⁻¹g falls below what the objective can resolve in floating point; there
@@ -110,8 +111,8 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
             let resolution = 64 * Double.ulpOfOne * max(1, abs(objective))
             iterations += 1
             if slope <= resolution {
-                for j in 0...p { beta[j] -= step[j] }
-                objective = self.objective(xi, y, s, beta)
+                for j in 0..<count { beta[j] -= step[j] }
+                objective = self.objective(design, y, s, beta)
                 if gradientNorm >= previousGradientNorm { stalledSteps += 1 } else { stalledSteps = 0 }
                 previousGradientNorm = gradientNorm
                 if stalledSteps >= 2 { break }
@@ -122,8 +123,8 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
             var candidateObjective = objective
             var accepted = false
             for _ in 0..<40 {
-                for j in 0...p { candidate[j] = beta[j] - t * step[j] }
-                candidateObjective = self.objective(xi, y, s, candidate)
+                for j in 0..<count { candidate[j] = beta[j] - t * step[j] }
+                candidateObjective = self.objective(design, y, s, candidate)
                 if candidateObjective <= objective - 1e-4 * t * slope { accepted = true; break }
                 t *= 0.5
             }
@@ -133,39 +134,34 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
             beta = candidate
             objective = candidateObjective
         }
-        return LogisticModel(intercept: beta[0], coefficients: Array(beta[1...]), l2: l2,
+        return LogisticModel(intercept: beta[0], coefficients: design.featureOrder(beta), l2: l2,
                              iterations: iterations, converged: converged,
                              gradientNorm: gradientNorm, usedFallbackSolver: usedFallback)
     }
 
-    /// The penalised log loss's gradient at `beta`, and the square roots of the IRLS weights
+    /// The penalised log loss's gradient at `beta` (parameter order), and the IRLS weights
     /// `sᵢ pᵢ (1 − pᵢ)` the Hessian is built from.
-    func gradient(_ xi: Matrix, _ y: [Double], _ s: [Double], _ beta: [Double]) throws -> (gradient: [Double], sqrtW: [Double]) {
-        let n = xi.rows, p = xi.columns - 1
-        let eta = try LinearAlgebra.times(xi, beta)
+    func gradient(_ design: OneHotDesign, _ y: [Double], _ s: [Double], _ beta: [Double]) throws -> (gradient: [Double], weights: [Double]) {
+        let n = design.rows
+        let eta = try design.linearPredictor(beta)
         var residual = [Double](repeating: 0, count: n)
-        var sqrtW = [Double](repeating: 0, count: n)
+        var weights = [Double](repeating: 0, count: n)
         for i in 0..<n {
             let pi = sigmoid(eta[i])
             residual[i] = s[i] * (pi - y[i])
-            sqrtW[i] = (s[i] * pi * (1 - pi)).squareRoot()
+            weights[i] = s[i] * pi * (1 - pi)
         }
-        var gradient = try LinearAlgebra.transposeTimes(xi, residual)
-        for j in 1...max(1, p) where j <= p { gradient[j] += l2 * beta[j] }
-        return (gradient, sqrtW)
+        var gradient = try design.transposeTimes(residual)
+        for j in 1..<max(1, beta.count) { gradient[j] += l2 * beta[j] }
+        return (gradient, weights)
     }
 
-    /// The Newton step `H⁻¹ ∇f`: the Hessian `XᵀWX + λĨ` built with BLAS from `W^{½}X` and
-    /// solved by Cholesky, or by an SVD least-squares solve when it is not numerically positive
-    /// definite (`fallback`).
-    func newtonStep(_ xi: Matrix, sqrtW: [Double], gradient: [Double]) throws -> (step: [Double], fallback: Bool) {
-        let n = xi.rows, p = xi.columns - 1
-        var weighted = xi
-        weighted.storage.withUnsafeMutableBufferPointer { w in
-            for j in 0...p { for i in 0..<n { w[i + j * n] *= sqrtW[i] } }
-        }
-        var hessian = LinearAlgebra.gram(weighted)
-        for j in 1..<(p + 1) { hessian[j, j] += l2 }
+    /// The Newton step `H⁻¹ ∇f`: the Hessian `[1 X]ᵀW[1 X] + λĨ` built from the design's blocks
+    /// (`OneHotDesign.weightedGram`) and solved by Cholesky, or by an SVD least-squares solve
+    /// when it is not numerically positive definite (`fallback`).
+    func newtonStep(_ design: OneHotDesign, weights: [Double], gradient: [Double]) throws -> (step: [Double], fallback: Bool) {
+        var hessian = try design.weightedGram(weights)
+        for j in 1..<design.parameterCount { hessian[j, j] += l2 }
         do {
             return (try LinearAlgebra.choleskySolve(hessian, gradient), false)
         } catch LinearAlgebraError.notPositiveDefinite {
@@ -173,12 +169,12 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
         }
     }
 
-    /// The penalised log loss at `beta`. `xi` has a column per entry of `beta` (its callers build
-    /// both), so the product cannot fail; a failure would be a bug, and is +∞ (never accepted as
-    /// a descent step) rather than a silently empty sum.
-    func objective(_ xi: Matrix, _ y: [Double], _ s: [Double], _ beta: [Double]) -> Double {
+    /// The penalised log loss at `beta` (parameter order: `[β₀, …]`). `beta` always has an entry
+    /// per parameter (the fit makes both), so the product cannot fail; a failure would be a bug,
+    /// and is +∞ (never accepted as a descent step) rather than a silently empty sum.
+    func objective(_ design: OneHotDesign, _ y: [Double], _ s: [Double], _ beta: [Double]) -> Double {
         let eta: [Double]
-        do { eta = try LinearAlgebra.times(xi, beta) } catch { return .infinity }
+        do { eta = try design.linearPredictor(beta) } catch { return .infinity }
         var f = 0.0
         for i in 0..<eta.count {
             let z = eta[i]

@@ -59,8 +59,7 @@ final class GoldenTests: XCTestCase {
         // by a second-order amount only.
         let lr = LogisticRegression(l2: 1.0)
         let m = try fit(l2: 1.0, weight: .none)
-        var xi = Matrix(rows: Self.x.count, columns: 4)
-        for i in 0..<Self.x.count { xi[i, 0] = 1; for j in 0..<3 { xi[i, j + 1] = Self.x[i][j] } }
+        let xi = OneHotDesign(Matrix(rowArrays: Self.x))
         let beta = [m.intercept] + m.coefficients
         let s = [Double](repeating: 1, count: Self.y.count)
         let f0 = lr.objective(xi, Self.y, s, beta)
