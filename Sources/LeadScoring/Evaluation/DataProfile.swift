@@ -31,32 +31,46 @@ public struct DataProfile: Codable, Equatable, Sendable {
     /// model's predictions for held-out leads (their decile edges become the score bins).
     public static func build(table: Table, rows: [Int], schema: Schema, probabilities: [Double]) -> DataProfile {
         let missing = schema.missingTokens
-        var features: [FeatureProfile] = []
-        for column in schema.featureColumns {
-            guard let c = table.index(of: column.name) else { continue }
-            if column.kind == .numeric {
-                let parsed = table.columns[c].numbers(rows: rows, format: column.numberFormat, missing: missing)
-                let missingShare = rows.isEmpty ? 0 : Double(parsed.missing) / Double(rows.count)
-                let values = parsed.values.filter { !$0.isNaN }.sorted()
-                let edges = decileEdges(values)
-                features.append(FeatureProfile(name: column.name, kind: column.kind, missingShare: missingShare, edges: edges,
-                                               levels: nil, shares: binShares(values, edges: edges), number: column.number))
-            } else {
-                let (present, missingShare) = presentValues(table.columns[c], rows: rows, missing: missing)
-                var counts: [String: Int] = [:]
-                for v in present { counts[levelKey(v, kind: column.kind), default: 0] += 1 }
-                let ranked = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
-                let kept = Array(ranked.prefix(maxLevels))
-                let total = Double(max(1, present.count))
-                var shares = kept.map { Double($0.value) / total }
-                shares.append(Double(present.count - kept.reduce(0) { $0 + $1.value }) / total)
-                features.append(FeatureProfile(name: column.name, kind: column.kind, missingShare: missingShare, edges: nil,
-                                               levels: kept.map(\.key), shares: shares))
+        let columns = schema.featureColumns.compactMap { column in table.index(of: column.name).map { (column, $0) } }
+        var profiles = [FeatureProfile?](repeating: nil, count: columns.count)
+        // Columns on two threads for large tables.
+        profiles.withUnsafeMutableBufferPointer { out in
+            let results = UncheckedSendable(out.baseAddress!)
+            let parts = rows.count >= 50_000 ? 2 : 1
+            parallelFor(parts: parts) { t in
+                for k in stride(from: t, to: columns.count, by: parts) {
+                    results.value[k] = profile(table.columns[columns[k].1], column: columns[k].0, rows: rows, missing: missing)
+                }
             }
         }
+        let features = profiles.compactMap { $0 }
         let sorted = probabilities.sorted()
         let edges = decileEdges(sorted)
         return DataProfile(rows: rows.count, features: features, scoreEdges: edges, scoreShares: binShares(sorted, edges: edges))
+    }
+
+    /// One feature column's profile: decile bins of its numbers (edges from at most 100,000
+    /// of them, evenly spaced), or its most common levels.
+    static func profile(_ raw: Column, column: ColumnSchema, rows: [Int], missing: MissingTokens) -> FeatureProfile {
+        if column.kind == .numeric {
+            let parsed = raw.numbers(rows: rows, format: column.numberFormat, missing: missing)
+            let missingShare = rows.isEmpty ? 0 : Double(parsed.missing) / Double(rows.count)
+            let values = parsed.values.filter { !$0.isNaN }
+            let step = max(1, values.count / 100_000)
+            let edges = decileEdges(stride(from: 0, to: values.count, by: step).map { values[$0] }.sorted())
+            return FeatureProfile(name: column.name, kind: column.kind, missingShare: missingShare, edges: edges,
+                                  levels: nil, shares: binShares(values, edges: edges), number: column.number)
+        }
+        let counts = raw.counts(rows: rows) { missing.isMissing($0) ? nil : levelKey($0, kind: column.kind) }
+        let present = counts.values.reduce(0, +)
+        let missingShare = rows.isEmpty ? 0 : Double(rows.count - present) / Double(rows.count)
+        let ranked = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
+        let kept = Array(ranked.prefix(maxLevels))
+        let total = Double(max(1, present))
+        var shares = kept.map { Double($0.value) / total }
+        shares.append(Double(present - kept.reduce(0) { $0 + $1.value }) / total)
+        return FeatureProfile(name: column.name, kind: column.kind, missingShare: missingShare, edges: nil,
+                              levels: kept.map(\.key), shares: shares)
     }
 
     /// The present (non-missing) values of `column` at `rows`, and the share that is missing.
