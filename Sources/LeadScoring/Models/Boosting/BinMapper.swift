@@ -201,3 +201,44 @@ public struct BinMapper: Codable, Equatable, Sendable {
         }
     }
 }
+
+/// Rows binned once for boosting: the mapper and the rows' bins (row-major, `bins[r * F + f]`).
+/// Binning a table once and fitting on subsets of its rows (`subset`) saves binning again
+/// for a holdout fit, each fold and the final fit; bin boundaries then come from all rows
+/// binned, not only the ones a fit trains on.
+public struct BinnedRows: Sendable {
+    public let mapper: BinMapper
+    public let bins: [UInt8]
+    public let rows: Int
+    public var featureCount: Int { mapper.features.count }
+
+    /// `bins` as `mapper.binRows` lays them out (ungrouped), `rows` rows.
+    public init(mapper: BinMapper, bins: [UInt8], rows: Int) {
+        precondition(bins.count == rows * mapper.features.count, "\(bins.count) bins are not \(rows) rows of \(mapper.features.count)")
+        self.mapper = mapper
+        self.bins = bins
+        self.rows = rows
+    }
+
+    /// Learns the bins from `x` (as `BinMapper.fit`, with `seed` for its row sample) and bins
+    /// every row.
+    public init(_ x: Matrix, categoryCounts: [Int?], seed: UInt64 = 42, threads: Int = 2) {
+        let mapper = BinMapper.fit(x, categoryCounts: categoryCounts, seed: seed)
+        self.init(mapper: mapper, bins: mapper.binRows(x, threads: threads), rows: x.rows)
+    }
+
+    /// The rows `rows` (in that order), with the same mapper.
+    public func subset(_ rows: [Int]) -> BinnedRows {
+        let nf = featureCount
+        var out = [UInt8](repeating: 0, count: rows.count * nf)
+        bins.withUnsafeBufferPointer { b in
+            out.withUnsafeMutableBufferPointer { o in
+                for (i, r) in rows.enumerated() {
+                    precondition(r >= 0 && r < self.rows, "row \(r) out of 0..<\(self.rows)")
+                    (o.baseAddress! + i * nf).update(from: b.baseAddress! + r * nf, count: nf)
+                }
+            }
+        }
+        return BinnedRows(mapper: mapper, bins: out, rows: rows.count)
+    }
+}

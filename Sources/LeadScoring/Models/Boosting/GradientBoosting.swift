@@ -40,15 +40,28 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
     public func fit(_ x: Matrix, _ y: [Double], categoryCounts: [Int?],
                     validation: (x: Matrix, y: [Double])? = nil, keepAllTrees: Bool = false,
                     progress: ((Int, Double?) -> Void)? = nil) throws -> BoostedTrees {
-        let n = x.rows, nf = x.columns
+        guard y.count == x.rows else { throw LinearAlgebraError.dimensionMismatch("\(x.rows) rows and \(y.count) labels") }
+        let binned = BinnedRows(x, categoryCounts: categoryCounts, seed: seed, threads: threads)
+        return try fit(binned, y, validation: validation.map { (binned.mapper.binRows($0.x, threads: threads), $0.y) }, progress: progress)
+    }
+
+    /// Fits on rows binned once by the caller (`BinnedRows`, e.g. a subset of a table binned
+    /// whole, so a holdout fit, folds and the final fit share one binning). `validation` holds
+    /// row-major bins from the same mapper. The same trees as `fit(_:_:categoryCounts:)` on
+    /// the raw rows when the mapper is the one that call would learn.
+    public func fit(_ binned: BinnedRows, _ y: [Double], validation: (bins: [UInt8], y: [Double])? = nil,
+                    progress: ((Int, Double?) -> Void)? = nil) throws -> BoostedTrees {
+        let n = binned.rows, nf = binned.featureCount, mapper = binned.mapper
         guard y.count == n else { throw LinearAlgebraError.dimensionMismatch("\(n) rows and \(y.count) labels") }
-        let mapper = BinMapper.fit(x, categoryCounts: categoryCounts, seed: seed)
-        let validationBins = validation.map { mapper.binRows($0.x) }
+        if let validation, validation.bins.count != validation.y.count * nf {
+            throw LinearAlgebraError.dimensionMismatch("\(validation.bins.count) validation bins for \(validation.y.count) rows of \(nf) features")
+        }
+        let validationBins = validation?.bins
         let loss = LogLoss()
         let base = loss.baseline(y)
-        let frame = TrainingFrame(bins: mapper.binRows(x), featureCount: nf, y: y, baseScore: base)
+        let frame = TrainingFrame(bins: binned.bins, featureCount: nf, y: y, baseScore: base)
         if quantizes(rows: n) { frame.enableQuantization() }
-        var validScores = [Double](repeating: base, count: validation?.x.rows ?? 0)
+        var validScores = [Double](repeating: base, count: validation?.y.count ?? 0)
         var rng = SeededGenerator(seed: seed)
         var trees: [Tree] = []
         var history: [Double] = []
@@ -81,12 +94,12 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
             if let validation, let vb = validationBins {
                 var total = 0.0
                 vb.withUnsafeBufferPointer { vp in
-                    for i in 0..<validation.x.rows {
+                    for i in 0..<validation.y.count {
                         validScores[i] += newTree.predict(bins: vp.baseAddress! + i * nf, mapper: mapper)
                         total += loss.loss(margin: validScores[i], label: validation.y[i])
                     }
                 }
-                let loss = total / Double(max(1, validation.x.rows))
+                let loss = total / Double(max(1, validation.y.count))
                 validLoss = loss
                 history.append(loss)
                 if loss < bestLoss - 1e-12 { bestLoss = loss; bestIteration = t + 1 }
@@ -100,4 +113,3 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
                             bestIteration: validation != nil ? bestIteration : trees.count, validationLoss: history)
     }
 }
-

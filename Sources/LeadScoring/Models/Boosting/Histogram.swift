@@ -66,10 +66,13 @@ extension TreeGrower {
     /// as LightGBM does: a bin's count ≈ its Σh × (rows in the range ÷ the range's Σh).
     func quantizedHistogram(_ frame: TrainingFrame, _ range: Range<Int>, side: Int) -> [Double] {
         let bins = mapper.totalBins, nf = featureCount
-        let parts = threads > 1 && range.count >= 20_000 ? min(threads, nf) : 1
-        // Each thread takes a share of the features over all rows, so its part of the table
-        // is smaller (closer to L1) and no merge is needed.
-        var packed = [Int64](repeating: 0, count: bins)
+        let parts = threads > 1 && range.count >= 20_000 ? threads : 1
+        // Each thread takes a share of the rows over all features into a table of its own,
+        // then the tables are added (a few thousand integer additions). Measured on 800k × 32
+        // against a share of the features over all rows each (tables half the size, no
+        // merge, but every row's bins read by both threads): a few percent faster.
+        var packed = [Int64](repeating: 0, count: bins * parts)
+        let chunk = (range.count + parts - 1) / parts
         frame.withSides { main, scratch in
         packed.withUnsafeMutableBufferPointer { out in
         mapper.offsets.withUnsafeBufferPointer { off in
@@ -77,16 +80,18 @@ extension TreeGrower {
             let binsBase = UncheckedSendable(UnsafePointer(copy.bins)), qBase = UncheckedSendable(UnsafePointer(copy.qgh!))
             let outBase = UncheckedSendable(out.baseAddress!), offBase = UncheckedSendable(off.baseAddress!)
             parallelFor(parts: parts) { t in
-                let f0 = t * nf / parts, f1 = (t + 1) * nf / parts
-                let hist = outBase.value, off = offBase.value
-                var row = binsBase.value + range.lowerBound &* nf
-                for p in range {
+                let lo = range.lowerBound + t * chunk, hi = min(range.upperBound, lo + chunk)
+                guard lo < hi else { return }
+                let hist = outBase.value + t * bins, off = offBase.value
+                var row = binsBase.value + lo &* nf
+                for p in lo..<hi {
                     let q32 = qBase.value[p]
                     let q = Int64(q32 >> 16) << 32 &+ Int64(q32 & 0xFFFF)
-                    for f in f0..<f1 { hist[off[f] &+ Int(row[f])] &+= q }
+                    for f in 0..<nf { hist[off[f] &+ Int(row[f])] &+= q }
                     row += nf
                 }
             }
+            for t in 1..<max(1, parts) { for k in 0..<bins { out[k] &+= out[t * bins + k] } }
         }}}
         var result = [Double](repeating: 0, count: bins * 3)
         // Every row falls in one bin of feature 0: its bins' hessians sum to the range's.
@@ -104,7 +109,9 @@ extension TreeGrower {
                     let g = (sum &- h) >> 32
                     out[3 * k] = Double(g) * gScale
                     out[3 * k + 1] = Double(h) * hScale
-                    out[3 * k + 2] = (Double(h) * countPerH).rounded()
+                    // round(c) for c ≥ 0 without a libm call: c's integer part, plus one from .5 up.
+                    let c = Double(h) * countPerH, whole = Double(Int64(c))
+                    out[3 * k + 2] = c - whole >= 0.5 ? whole + 1 : whole
                 }
             }
         }

@@ -35,7 +35,9 @@ extension TreeGrower {
                 if !fb.categorical {
                     let parentGain = leafGain(g, h, s.l2)
                     let (mg, mh, mc) = stat(fb.missingBin)
-                    for missingLeft in mc > 0 ? [false, true] : [false] {
+                    // Missing values right, then (when there are any) left; no array per feature.
+                    for missingSide in 0..<(mc > 0 ? 2 : 1) {
+                        let missingLeft = missingSide == 1
                         var lg = missingLeft ? mg : 0, lh = missingLeft ? mh : 0, lc = missingLeft ? mc : 0
                         for b in 0..<(fb.valueBins - 1) {
                             let (bg, bh, bc) = stat(b)

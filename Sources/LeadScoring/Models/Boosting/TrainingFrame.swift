@@ -60,24 +60,33 @@ final class TrainingFrame {
         let parts = rows >= 65_536 ? max(1, threads) : 1
         let chunk = (rows + parts - 1) / parts
         let quantized = self.quantized
+        // Largest |gradient| and hessian of each part, for the quantizer's scales.
+        var largest = [Float](repeating: 0, count: 2 * parts)
         score.withUnsafeBufferPointer { sp in
         y.withUnsafeBufferPointer { yp in
         gh.withUnsafeMutableBufferPointer { gp in
+        largest.withUnsafeMutableBufferPointer { lp in
             let s = UncheckedSendable(sp.baseAddress!), yb = UncheckedSendable(yp.baseAddress!), g = UncheckedSendable(gp.baseAddress!)
+            let m = UncheckedSendable(lp.baseAddress!)
             parallelFor(parts: parts) { t in
+                var largestG: Float = 0, largestH: Float = 0
                 for p in (t * chunk)..<min(rows, (t + 1) * chunk) {
                     if quantized {
                         let (gf, hf) = loss.gradient(margin: Float(s.value[p]), label: Float(yb.value[p]))
                         g.value[2 &* p] = gf; g.value[2 &* p &+ 1] = hf
+                        largestG = max(largestG, abs(gf)); largestH = max(largestH, hf)
                     } else {
                         let (gv, hv) = loss.gradient(margin: s.value[p], label: Double(yb.value[p]))
                         g.value[2 &* p] = Float(gv); g.value[2 &* p &+ 1] = Float(hv)
                     }
                 }
+                m.value[2 &* t] = largestG; m.value[2 &* t &+ 1] = largestH
             }
-        }}}
+        }}}}
         guard quantized else { return }
-        quantizer.quantize(gh, into: &qgh, threads: parts, seed: seed)
+        var largestG: Float = 0, largestH: Float = 0
+        for t in 0..<parts { largestG = max(largestG, largest[2 * t]); largestH = max(largestH, largest[2 * t + 1]) }
+        quantizer.quantize(gh, into: &qgh, threads: parts, seed: seed, largest: (largestG, largestH))
     }
 
     /// Adds `value` to the scores of positions in `range`.

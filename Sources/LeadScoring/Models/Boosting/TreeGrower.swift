@@ -74,6 +74,16 @@ struct TreeGrower {
                                         defaultLeft: split.defaultLeft, categories: split.categories,
                                         left: Int32(leftNode), right: Int32(rightNode), value: 0,
                                         count: Double(leaf.count), gain: split.gain)
+            let depth = leaf.depth + 1
+            if leaves.count + 1 >= s.leaves {
+                // The tree's last split: its children will not be split, so they need neither
+                // histograms nor split searches (one histogram pass in 30 at 31 leaves).
+                leaves[pick] = Leaf(node: leftNode, start: leaf.start, count: nl, side: 1 - leaf.side, depth: depth, g: lg, h: lh,
+                                    histogram: [], best: SplitCandidate())
+                leaves.append(Leaf(node: rightNode, start: leaf.start + nl, count: nr, side: 1 - leaf.side, depth: depth, g: rg, h: rh,
+                                   histogram: [], best: SplitCandidate()))
+                break
+            }
             // Histogram of the smaller child; the larger one is parent − smaller.
             let leftRange = leaf.start..<(leaf.start + nl), rightRange = (leaf.start + nl)..<(leaf.start + leaf.count)
             let smallIsLeft = nl <= nr
@@ -82,7 +92,6 @@ struct TreeGrower {
             var large = leaf.histogram
             for k in 0..<large.count { large[k] -= small[k] }
             let leftHist = smallIsLeft ? small : large, rightHist = smallIsLeft ? large : small
-            let depth = leaf.depth + 1
             let left = Leaf(node: leftNode, start: leaf.start, count: nl, side: childSide, depth: depth, g: lg, h: lh, histogram: leftHist,
                             best: bestSplit(histogram: leftHist, g: lg, h: lh, count: Double(nl), features: features))
             let right = Leaf(node: rightNode, start: leaf.start + nl, count: nr, side: childSide, depth: depth, g: rg, h: rh, histogram: rightHist,

@@ -181,6 +181,49 @@ final class BoostingTests: XCTestCase {
         XCTAssertFalse(GradientBoosting().quantizes(rows: 20_000_000))
     }
 
+    /// Quantized histograms are built from shares of the rows on each thread and added as
+    /// integers, so the trees do not depend on the thread count; the last split of a tree
+    /// (whose children get no histograms) still makes every leaf.
+    func testQuantizedTreesDoNotDependOnThreads() throws {
+        var rng = SeededGenerator(seed: 5)
+        var rows: [[Double]] = [], y: [Double] = []
+        for _ in 0..<50_000 {
+            let a = rng.uniform() * 4 - 2, b = rng.uniform() < 0.1 ? Double.nan : rng.uniform()
+            let c = Double(Int(rng.uniform() * 6))
+            rows.append([a, b, c])
+            y.append(rng.uniform() < sigmoid(a + (b.isNaN ? 0.4 : b - 0.5) + (c == 2 ? 0.8 : 0)) ? 1 : 0)
+        }
+        let x = Matrix(rowArrays: rows)
+        var settings = fixedTrees(8, learningRate: 0.2, leaves: 12)
+        settings.quantizedGradients = true
+        settings.threads = 2
+        let two = try settings.fit(x, y, categoryCounts: [nil, nil, 6])
+        settings.threads = 1
+        // The trees, not the models: the settings (thread count) are part of the model.
+        XCTAssertEqual(try settings.fit(x, y, categoryCounts: [nil, nil, 6]).trees, two.trees)
+        XCTAssertEqual(two.trees[0].nodes.filter(\.isLeaf).count, 12)
+    }
+
+    /// Fitting on rows binned once (`BinnedRows`) gives the trees of fitting on the raw rows,
+    /// and a subset of the binned rows is those rows binned by the same mapper.
+    func testFitsOnRowsBinnedOnce() throws {
+        let x = Matrix(rowArrays: Self.x)
+        var settings = fixedTrees(15, learningRate: 0.3, leaves: 4)
+        settings.tree.minLeaf = 5
+        let binned = BinnedRows(x, categoryCounts: [nil, nil, nil], seed: settings.seed)
+        XCTAssertEqual(binned.rows, Self.x.count)
+        XCTAssertEqual(try settings.fit(binned, Self.y), try settings.fit(x, Self.y, categoryCounts: [nil, nil, nil]))
+        let first = Array(0..<80)
+        let subset = binned.subset(first)
+        XCTAssertEqual(subset.bins, binned.mapper.binRows(Matrix(rowArrays: Array(Self.x.prefix(80)))))
+        let validation = binned.subset(Array(80..<Self.x.count))
+        settings.earlyStopping = 5
+        let model = try settings.fit(subset, Array(Self.y.prefix(80)), validation: (validation.bins, Array(Self.y.suffix(from: 80))))
+        XCTAssertFalse(model.validationLoss.isEmpty)
+        XCTAssertEqual(model.trees.count, model.bestIteration)
+        XCTAssertThrowsError(try settings.fit(subset, Array(Self.y.prefix(79))))
+    }
+
     /// Trees are stored column by column (format 2) and format-1 files, with node objects,
     /// still read; a broken child link is an error, not a crash.
     func testTreeCodingRoundTripsAndReadsFormatOne() throws {
