@@ -42,7 +42,8 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
                     progress: ((Int, Double?) -> Void)? = nil) throws -> BoostedTrees {
         guard y.count == x.rows else { throw LinearAlgebraError.dimensionMismatch("\(x.rows) rows and \(y.count) labels") }
         let binned = BinnedRows(x, categoryCounts: categoryCounts, seed: seed, threads: threads)
-        return try fit(binned, y, validation: validation.map { (binned.mapper.binRows($0.x, threads: threads), $0.y) }, progress: progress)
+        return try fit(binned, y, validation: validation.map { (binned.mapper.binRows($0.x, threads: threads), $0.y) },
+                       keepAllTrees: keepAllTrees, progress: progress)
     }
 
     /// Fits on rows binned once by the caller (`BinnedRows`, e.g. a subset of a table binned
@@ -50,7 +51,7 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
     /// row-major bins from the same mapper. The same trees as `fit(_:_:categoryCounts:)` on
     /// the raw rows when the mapper is the one that call would learn.
     public func fit(_ binned: BinnedRows, _ y: [Double], validation: (bins: [UInt8], y: [Double])? = nil,
-                    progress: ((Int, Double?) -> Void)? = nil) throws -> BoostedTrees {
+                    keepAllTrees: Bool = false, progress: ((Int, Double?) -> Void)? = nil) throws -> BoostedTrees {
         let n = binned.rows, nf = binned.featureCount, mapper = binned.mapper
         guard y.count == n else { throw LinearAlgebraError.dimensionMismatch("\(n) rows and \(y.count) labels") }
         if let validation, validation.bins.count != validation.y.count * nf {
