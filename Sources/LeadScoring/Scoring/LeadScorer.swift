@@ -94,12 +94,16 @@ public struct LeadScorer: Sendable {
         return score(batch: batch, fields: Array(0..<batch.width), issues: &issues)
     }
 
-    /// Calibrated probabilities of `rows` of an in-memory table (evaluation and training).
-    public func probabilities(table: Table, rows: [Int], issues: inout EncodingIssues) throws -> [Double] {
+    /// Encodes `rows` of an in-memory table for the model (both encoders for a blend).
+    public func encode(table: Table, rows: [Int], issues: inout EncodingIssues) throws -> EncodedBatch {
         let x = try model.encoder.encode(table: table, rows: rows, issues: &issues)
         var again = EncodingIssues()
-        let linear = try model.blend?.encoder.encode(table: table, rows: rows, issues: &again)
-        return margins(EncodedBatch(x: x, linear: linear)).map(model.probability(margin:))
+        return EncodedBatch(x: x, linear: try model.blend?.encoder.encode(table: table, rows: rows, issues: &again))
+    }
+
+    /// Calibrated probabilities of `rows` of an in-memory table (evaluation and training).
+    public func probabilities(table: Table, rows: [Int], issues: inout EncodingIssues) throws -> [Double] {
+        margins(try encode(table: table, rows: rows, issues: &issues)).map(model.probability(margin:))
     }
 
     /// Margins (log-odds before calibration) of an encoded batch: the learner's, or for a blend

@@ -14,8 +14,8 @@ let model = try LeadModel.load(from: arguments[1])
 let table = try Table.read(path: arguments[2])
 let repeats = arguments.count > 3 ? max(1, Int(arguments[3]) ?? 5) : 5
 var issues = EncodingIssues()
-let x = try model.encoder.encode(table: table, rows: Array(0..<table.rowCount), issues: &issues)
 let scorer = LeadScorer(model: model, reasonsPerSide: 0)
+let x = try scorer.encode(table: table, rows: Array(0..<table.rowCount), issues: &issues)
 var best = Double.infinity
 for _ in 0..<repeats {
     let start = Date()
