@@ -28,4 +28,32 @@ final class TrainingTests: XCTestCase {
         let byTime = Split.byTime(times, holdoutFraction: 0.2, column: "t")
         XCTAssertEqual(byTime.holdout, [0, 1])  // the two most recent
     }
+
+    /// `--refit never` keeps the model the holdout measured (what `auto` does from 200,000
+    /// training rows): no final fit, the holdout's tiers and numbers describe the very model
+    /// written; `always` refits, as `auto` does on small tables; a blend is kept whole.
+    func testRefitNeverKeepsTheHoldoutModel() throws {
+        let path = repositoryRoot.appendingPathComponent("datasets/sample-leads.csv").path
+        var source = DataSource(path: path)
+        source.drop = ["created_date", "last_activity_date"]
+        let (t, schema) = try source.load(target: "converted")
+        for model in [ModelChoice.logistic, .auto] {
+            var options = TrainingOptions(target: TargetSpec(column: "converted"))
+            options.model = model
+            options.refit = .never
+            let kept = try Trainer.train(table: t, schema: schema, options: options, dataSHA256: "x")
+            XCTAssertNil(kept.timings["finalFit"], "\(model)")
+            XCTAssertNotNil(kept.timings["holdoutFit"])
+            // The kept model scores the holdout exactly as the holdout report says.
+            let y0 = try LabelledData(table: t, schema: schema, target: TargetSpec(column: "converted")).labels
+            let holdoutRows = kept.split.holdout.map { y0.rows[$0] }
+            var issues = EncodingIssues()
+            let p = try LeadScorer(model: kept.model, reasonsPerSide: 0).probabilities(table: t, rows: holdoutRows, issues: &issues)
+            let report = EvaluationReport(probabilities: p, labels: kept.split.holdout.map { y0.y[$0] }, thresholds: kept.model.tiers)
+            XCTAssertEqual(report.auc, kept.model.training.holdout.auc, accuracy: 1e-12, "\(model)")
+            options.refit = .always
+            XCTAssertNotNil(try Trainer.train(table: t, schema: schema, options: options, dataSHA256: "x").timings["finalFit"])
+        }
+    }
 }
+
