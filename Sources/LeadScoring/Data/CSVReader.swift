@@ -107,26 +107,6 @@ public final class CSVReader {
         try start(delimiter: delimiter)
     }
 
-    /// Reads the records of `path` from byte `offset` on (a record boundary past the header;
-    /// `TableReader`'s second thread), counting lines from `line`, checked against `header`'s
-    /// width.
-    init(path: String, from offset: Int, header: [String], delimiter: UInt8, line: Int) throws {
-        self.path = path
-        guard let f = fopen(path, "rb") else {
-            throw FileError.unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard fseeko(f, off_t(offset), SEEK_SET) == 0 else {
-            fclose(f)
-            throw FileError.unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        file = f
-        buffer = .allocate(capacity: CSVReader.bufferSize)
-        consumedBeforeBuffer = offset
-        self.header = header
-        self.delimiter = delimiter
-        self.line = line
-    }
-
     /// Skips the line ends (and blank lines) before the next record; returns the file offset
     /// where that record starts, or nil at the end of the file.
     func nextRecordOffset() -> Int? {
