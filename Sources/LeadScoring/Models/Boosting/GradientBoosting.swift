@@ -74,7 +74,8 @@ public struct GradientBoosting: Codable, Equatable, Sendable {
             // Row sampling: move the drawn rows to the front; the tree grows on them only.
             var count = n
             if rowSample < 1 {
-                count = frame.partitionInPlace(start: 0, count: n) { _, _ in rng.uniform() < rowSample }
+                let drawn = (0..<n).map { _ in rng.uniform() < rowSample ? UInt8(1) : 0 }
+                count = frame.partitionInPlace(start: 0, count: n, key: .drawn(drawn))
             }
             var features = allFeatures
             if columnSample < 1 {

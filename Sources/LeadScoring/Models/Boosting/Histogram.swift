@@ -61,57 +61,69 @@ extension TreeGrower {
     }
 
     /// The histogram from quantized gradients: one 64-bit integer addition per row and
-    /// feature into a table a third the size of the float one (so it stays in cache), then
-    /// converted to the same (Σg, Σh, count) layout. Counts are estimated from the hessians,
-    /// as LightGBM does: a bin's count ≈ its Σh × (rows in the range ÷ the range's Σh).
+    /// feature into a table of its own (`TrainingFrame.histogramStride` words per feature, so
+    /// it stays in cache), then converted to the same (Σg, Σh, count) layout. Counts are
+    /// estimated from the hessians, as LightGBM does: a bin's count ≈ its Σh × (rows in the
+    /// range ÷ the range's Σh).
     func quantizedHistogram(_ frame: TrainingFrame, _ range: Range<Int>, side: Int) -> [Double] {
-        let bins = mapper.totalBins, nf = featureCount
+        let nf = featureCount, stride = TrainingFrame.histogramStride, tableSize = nf * stride
         let parts = threads > 1 && range.count >= 20_000 ? threads : 1
         // Each thread takes a share of the rows over all features into a table of its own,
         // then the tables are added (a few thousand integer additions). Measured on 800k × 32
         // against a share of the features over all rows each (tables half the size, no
         // merge, but every row's bins read by both threads): a few percent faster.
-        var packed = [Int64](repeating: 0, count: bins * parts)
+        var packed = [Int64](repeating: 0, count: tableSize * parts)
         let chunk = (range.count + parts - 1) / parts
         frame.withSides { main, scratch in
         packed.withUnsafeMutableBufferPointer { out in
-        mapper.offsets.withUnsafeBufferPointer { off in
             let copy = side == 0 ? main : scratch
             let binsBase = UncheckedSendable(UnsafePointer(copy.bins)), qBase = UncheckedSendable(UnsafePointer(copy.qgh!))
-            let outBase = UncheckedSendable(out.baseAddress!), offBase = UncheckedSendable(off.baseAddress!)
+            let outBase = UncheckedSendable(out.baseAddress!)
             parallelFor(parts: parts) { t in
                 let lo = range.lowerBound + t * chunk, hi = min(range.upperBound, lo + chunk)
                 guard lo < hi else { return }
-                let hist = outBase.value + t * bins, off = offBase.value
+                let hist = outBase.value + t * tableSize
                 var row = binsBase.value + lo &* nf
                 for p in lo..<hi {
                     let q32 = qBase.value[p]
                     let q = Int64(q32 >> 16) << 32 &+ Int64(q32 & 0xFFFF)
-                    for f in 0..<nf { hist[off[f] &+ Int(row[f])] &+= q }
+                    var base = 0
+                    for f in 0..<nf { hist[base &+ Int(row[f])] &+= q; base &+= stride }
                     row += nf
                 }
             }
-            for t in 1..<max(1, parts) { for k in 0..<bins { out[k] &+= out[t * bins + k] } }
-        }}}
+            for t in 1..<max(1, parts) { for k in 0..<tableSize { out[k] &+= out[t * tableSize + k] } }
+        }}
+        return unpack(packed, rows: range.count, frame: frame)
+    }
+
+    /// A packed histogram (the first `featureCount × TrainingFrame.histogramStride` words of
+    /// `packed`: Σ quantized gradient in the high 32 bits, Σ quantized hessian in the low 32)
+    /// over `rows` rows, as (Σg, Σh, count) per bin in the mapper's layout and the frame's scales.
+    func unpack(_ packed: [Int64], rows: Int, frame: TrainingFrame) -> [Double] {
+        let bins = mapper.totalBins, stride = TrainingFrame.histogramStride
         var result = [Double](repeating: 0, count: bins * 3)
         // Every row falls in one bin of feature 0: its bins' hessians sum to the range's.
         var totalH: Int64 = 0
         for b in 0..<mapper.features[0].totalBins {
             totalH &+= Int64(UInt32(truncatingIfNeeded: packed[b]))
         }
-        let countPerH = totalH > 0 ? Double(range.count) / Double(totalH) : 0
+        let countPerH = totalH > 0 ? Double(rows) / Double(totalH) : 0
         let gScale = frame.gradientScale, hScale = frame.hessianScale
         result.withUnsafeMutableBufferPointer { out in
             packed.withUnsafeBufferPointer { pk in
-                for k in 0..<bins {
-                    let sum = pk[k]
-                    let h = Int64(UInt32(truncatingIfNeeded: sum))
-                    let g = (sum &- h) >> 32
-                    out[3 * k] = Double(g) * gScale
-                    out[3 * k + 1] = Double(h) * hScale
-                    // round(c) for c ≥ 0 without a libm call: c's integer part, plus one from .5 up.
-                    let c = Double(h) * countPerH, whole = Double(Int64(c))
-                    out[3 * k + 2] = c - whole >= 0.5 ? whole + 1 : whole
+                for (f, feature) in mapper.features.enumerated() {
+                    for b in 0..<feature.totalBins {
+                        let k = mapper.offsets[f] + b
+                        let sum = pk[f * stride + b]
+                        let h = Int64(UInt32(truncatingIfNeeded: sum))
+                        let g = (sum &- h) >> 32
+                        out[3 * k] = Double(g) * gScale
+                        out[3 * k + 1] = Double(h) * hScale
+                        // round(c) for c ≥ 0 without a libm call: c's integer part, plus one from .5 up.
+                        let c = Double(h) * countPerH, whole = Double(Int64(c))
+                        out[3 * k + 2] = c - whole >= 0.5 ? whole + 1 : whole
+                    }
                 }
             }
         }

@@ -40,7 +40,6 @@ struct TreeGrower {
         }
         var leaves = [Leaf(node: 0, start: 0, count: count, side: 0, depth: 0, g: rootG, h: rootH, histogram: rootHist,
                            best: bestSplit(histogram: rootHist, g: rootG, h: rootH, count: Double(count), features: features))]
-        let nf = featureCount
         while leaves.count < s.leaves {
             // The leaf whose best split reduces the loss most.
             var pick = -1
@@ -56,13 +55,12 @@ struct TreeGrower {
             probe.defaultLeft = split.defaultLeft
             probe.categories = split.categories
             probe.feature = Int32(split.feature)
-            // Side of each bin, looked up per row (numeric and categorical alike).
-            var side = [Bool](repeating: false, count: 256)
-            for b in 0..<fb.totalBins { side[b] = probe.goesLeft(bin: b, missingBin: fb.missingBin) }
+            // Side of each bin (1 left), looked up per row (numeric and categorical alike).
+            var side = [UInt8](repeating: 0, count: 256)
+            for b in 0..<fb.totalBins { side[b] = probe.goesLeft(bin: b, missingBin: fb.missingBin) ? 1 : 0 }
             let column = split.feature
-            let nl = side.withUnsafeBufferPointer { sp in
-                frame.partition(start: leaf.start, count: leaf.count, from: leaf.side) { b, p in sp[Int(b[p &* nf &+ column])] }
-            }
+            let nl = frame.partition(start: leaf.start, count: leaf.count, from: leaf.side, threads: threads,
+                                     key: .bin(column: column, goesLeft: side))
             let nr = leaf.count - nl
             let leftNode = nodes.count, rightNode = nodes.count + 1
             let lg = split.leftG, lh = split.leftH
@@ -100,7 +98,7 @@ struct TreeGrower {
             leaves.append(right)
         }
         // Leaves whose rows ended in the scratch copy come back to the main one.
-        for leaf in leaves where leaf.side == 1 { frame.gather(leaf.start..<(leaf.start + leaf.count)) }
+        frame.gather(leaves.filter { $0.side == 1 }.map { $0.start..<($0.start + $0.count) }, threads: threads)
         return (Tree(nodes: nodes), leaves.map { ($0.node, $0.start, $0.count) })
     }
 }

@@ -204,6 +204,48 @@ final class BoostingTests: XCTestCase {
         XCTAssertEqual(two.trees[0].nodes.filter(\.isLeaf).count, 12)
     }
 
+    /// A partition shared among threads puts every row where one thread puts it (lefts in
+    /// order, then rights in reverse order), for splits and for row sampling, with exact and
+    /// quantized gradients; gathering leaves back on two threads equals one.
+    func testPartitionOnThreadsMovesRowsAsOneThread() throws {
+        var rng = SeededGenerator(seed: 8)
+        let n = 45_001, nf = 5
+        let bins = (0..<(n * nf)).map { _ in UInt8(rng.uniform() * 200) }
+        let y = (0..<n).map { _ in rng.uniform() < 0.3 ? 1.0 : 0 }
+        var goesLeft = [UInt8](repeating: 0, count: 256)
+        for b in 0..<256 where b % 3 == 0 || b > 150 { goesLeft[b] = 1 }
+        let drawn = (0..<n).map { _ in rng.uniform() < 0.6 ? UInt8(1) : 0 }
+        for quantized in [false, true] {
+            func frame() -> TrainingFrame {
+                let f = TrainingFrame(bins: bins, featureCount: nf, y: y, baseScore: 0.1)
+                if quantized { f.enableQuantization() }
+                f.updateGradients(LogLoss(), threads: 1, seed: 3)
+                return f
+            }
+            let one = frame(), two = frame()
+            // A leaf in the middle of the main copy, split into the scratch copy and back.
+            let start = 1_234, count = 40_000
+            let left1 = one.partition(start: start, count: count, from: 0, threads: 1, key: .bin(column: 2, goesLeft: goesLeft))
+            let left2 = two.partition(start: start, count: count, from: 0, threads: 2, key: .bin(column: 2, goesLeft: goesLeft))
+            XCTAssertEqual(left1, left2)
+            XCTAssertEqual(left1, (start..<(start + count)).filter { goesLeft[Int(bins[$0 * nf + 2])] == 1 }.count)
+            one.gather([start..<(start + left1), (start + left1)..<(start + count)], threads: 1)
+            two.gather([start..<(start + left2), (start + left2)..<(start + count)], threads: 2)
+            XCTAssertEqual(one.bins, two.bins)
+            XCTAssertEqual(one.y, two.y)
+            XCTAssertEqual(one.score, two.score)
+            XCTAssertEqual(one.gh, two.gh)
+            XCTAssertEqual(one.qgh, two.qgh)
+            // The first left row is the first row of the range that goes left; the first right
+            // row is the range's last row that goes right.
+            let firstLeft = (start..<(start + count)).first { goesLeft[Int(bins[$0 * nf + 2])] == 1 }!
+            let lastRight = (start..<(start + count)).last { goesLeft[Int(bins[$0 * nf + 2])] == 0 }!
+            XCTAssertEqual(Array(one.bins[(start * nf)..<((start + 1) * nf)]), Array(bins[(firstLeft * nf)..<((firstLeft + 1) * nf)]))
+            XCTAssertEqual(Array(one.bins[((start + left1) * nf)..<((start + left1 + 1) * nf)]), Array(bins[(lastRight * nf)..<((lastRight + 1) * nf)]))
+            XCTAssertEqual(one.partitionInPlace(start: 0, count: n, key: .drawn(drawn)), drawn.filter { $0 == 1 }.count)
+        }
+    }
+
     /// Fitting on rows binned once (`BinnedRows`) gives the trees of fitting on the raw rows,
     /// and a subset of the binned rows is those rows binned by the same mapper.
     func testFitsOnRowsBinnedOnce() throws {
