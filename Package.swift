@@ -28,9 +28,12 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
+        // OpenSSL's libcrypto: SHA-256 of training files (with the processor's SHA
+        // instructions). Only LeadScoring's SHA256 imports this.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "LeadScoring",
-            dependencies: ["LinearAlgebra", .product(name: "Yams", package: "Yams")]
+            dependencies: ["LinearAlgebra", "COpenSSL", .product(name: "Yams", package: "Yams")]
         ),
         // Harnesses for every parser of outside input: fuzzed by scripts/fuzz.sh, their corpora
         // replayed by the unit tests.

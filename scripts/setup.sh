@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs what leadscore needs on Debian (you are root): OpenBLAS and LAPACKE; SQLite and zlib
-# for the scoring service.
+# Installs what leadscore needs on Debian (you are root): OpenBLAS and LAPACKE; OpenSSL's
+# libcrypto (SHA-256 of training files); SQLite and zlib for the scoring service.
 # Idempotent: installs only what is missing, so it is safe to run again.
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev liblapacke-dev pkg-config libsqlite3-dev zlib1g-dev; do
+for pkg in libopenblas-dev liblapacke-dev libssl-dev pkg-config libsqlite3-dev zlib1g-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

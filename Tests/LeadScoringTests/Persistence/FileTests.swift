@@ -11,6 +11,15 @@ final class FileTests: XCTestCase {
         var long = SHA256()
         long.update(Array(String(repeating: "a", count: 1000).utf8))
         XCTAssertEqual(long.finalize(), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        var empty = SHA256()
+        XCTAssertEqual(empty.finalize(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        // A copy is a value: updating it leaves the original where it was.
+        var prefix = SHA256()
+        prefix.update(Array("ab".utf8))
+        var copy = prefix
+        copy.update(Array("c".utf8))
+        XCTAssertEqual(copy.finalize(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(prefix.finalize(), "fb8e20fc2e4c3f248c60c39bd652f3c1347298bb977b8b4d5903b85055620603")
     }
 
     func testAtomicFileLeavesTheOldFileOnAbort() throws {
