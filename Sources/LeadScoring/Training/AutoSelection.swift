@@ -217,29 +217,3 @@ extension TrainingRun {
         return h
     }
 }
-
-extension Trainer {
-    /// Mean |contribution| per input column over (up to 1,000) holdout leads of a blended model:
-    /// each column's trees and logistic contributions weighted as the blend weighs the margins.
-    static func importance(encoder: FeatureEncoder, predictor: Predictor, blend: Blend, table: Table, rows: [Int]) throws -> [FeatureImportance] {
-        let sample = Array(rows.prefix(1000))
-        var issues = EncodingIssues()
-        let x = try encoder.encode(table: table, rows: sample, issues: &issues)
-        let xl = try blend.encoder.encode(table: table, rows: sample, issues: &issues)
-        var totals = [Double](repeating: 0, count: encoder.columns.count)
-        let classifier = predictor.classifier
-        for i in 0..<x.rows {
-            let terms = classifier.contributions((0..<x.columns).map { x[i, $0] }, featureMeans: encoder.featureMeans).terms
-            let linear = blend.logistic.contributions((0..<xl.columns).map { xl[i, $0] }, featureMeans: blend.encoder.featureMeans).terms
-            for (k, c) in encoder.columns.enumerated() {
-                let l = blend.encoder.columns[k]
-                let t = (c.offset..<(c.offset + c.width)).reduce(0) { $0 + terms[$1] }
-                let o = (l.offset..<(l.offset + l.width)).reduce(0) { $0 + linear[$1] }
-                totals[k] += abs(blend.weights.treesWeight * t + blend.weights.logisticWeight * o)
-            }
-        }
-        return encoder.columns.enumerated().map { k, c in
-            FeatureImportance(feature: c.name, meanAbsContribution: totals[k] / Double(max(1, x.rows)), gain: nil)
-        }.sorted { $0.meanAbsContribution > $1.meanAbsContribution }
-    }
-}

@@ -39,10 +39,8 @@ public enum Trainer {
             hyperparameters: run.finalHyperparameters(final.predictor, blend: blend),
             iterations: final.predictor.iterations, leaks: leaks, leftOut: LeftOutColumn.list(schema: run.schema, leaks: leaks),
             notices: run.notices,
-            importance: try blend.map { try importance(encoder: final.encoder, predictor: final.predictor, blend: $0, table: table,
-                                                       rows: split.holdout.map { labels.rows[$0] }) }
-                ?? importance(encoder: final.encoder, predictor: final.predictor, table: table,
-                              rows: split.holdout.map { labels.rows[$0] }))
+            importance: try importance(encoder: final.encoder, predictor: final.predictor, blend: blend, table: table,
+                                       rows: split.holdout.map { labels.rows[$0] }))
         var model = LeadModel(schema: run.schema, target: run.data.target, encoder: final.encoder, predictor: final.predictor,
                               tiers: holdout.tiers, training: metadata)
         model.calibration = holdout.calibration
@@ -88,32 +86,50 @@ extension Trainer {
         }
     }
 
-    /// Mean |contribution| per input column over (up to 1,000) holdout leads, plus split gain for trees.
-    static func importance(encoder: FeatureEncoder, predictor: Predictor, table: Table, rows: [Int]) throws -> [FeatureImportance] {
+    /// Mean |contribution| per input column over (up to 1,000) holdout leads, plus split gain for
+    /// trees. With a blend, each column weighs its trees and logistic contributions as the blend
+    /// weighs the margins.
+    static func importance(encoder: FeatureEncoder, predictor: Predictor, blend: Blend? = nil, table: Table, rows: [Int]) throws -> [FeatureImportance] {
         let sample = Array(rows.prefix(1000))
         var issues = EncodingIssues()
         let x = try encoder.encode(table: table, rows: sample, issues: &issues)
+        let xl = try blend.map { try $0.encoder.encode(table: table, rows: sample, issues: &issues) }
         let classifier = predictor.classifier
-        // Two halves of the rows on two threads (TreeSHAP over hundreds of trees is the cost).
-        var partTotals = [[Double]](repeating: [Double](repeating: 0, count: encoder.columns.count), count: 2)
-        partTotals.withUnsafeMutableBufferPointer { parts in
-            let out = UncheckedSendable(parts.baseAddress!)
-            parallelFor(parts: x.rows >= 100 ? 2 : 1) { t in
+        let parts = x.rows >= 100 ? 2 : 1
+        // Shares of the rows on two threads (TreeSHAP over hundreds of trees is the cost).
+        var partTotals = [[Double]](repeating: [Double](repeating: 0, count: encoder.columns.count), count: parts)
+        partTotals.withUnsafeMutableBufferPointer { totals in
+            let out = UncheckedSendable(totals.baseAddress!)
+            parallelFor(parts: parts) { t in
                 var row = [Double](repeating: 0, count: encoder.width)
-                for i in stride(from: t, to: x.rows, by: x.rows >= 100 ? 2 : 1) {
+                var linearRow = [Double](repeating: 0, count: blend?.encoder.width ?? 0)
+                for i in stride(from: t, to: x.rows, by: parts) {
                     for j in 0..<encoder.width { row[j] = x[i, j] }
                     let terms = classifier.contributions(row, featureMeans: encoder.featureMeans).terms
+                    // A blend weighs each column's trees and logistic contributions as it weighs the margins.
+                    var linear: [Double] = []
+                    if let blend, let xl {
+                        for j in 0..<xl.columns { linearRow[j] = xl[i, j] }
+                        linear = blend.logistic.contributions(linearRow, featureMeans: blend.encoder.featureMeans).terms
+                    }
                     for (k, c) in encoder.columns.enumerated() {
                         var s = 0.0
                         for j in c.offset..<(c.offset + c.width) { s += terms[j] }
+                        if let blend {
+                            let l = blend.encoder.columns[k]
+                            var o = 0.0
+                            for j in l.offset..<(l.offset + l.width) { o += linear[j] }
+                            s = blend.weights.treesWeight * s + blend.weights.logisticWeight * o
+                        }
                         out.value[t][k] += abs(s)
                     }
                 }
             }
         }
-        let totals = zip(partTotals[0], partTotals[1]).map { $0 + $1 }
+        let totals = (0..<encoder.columns.count).map { k in partTotals.reduce(0) { $0 + $1[k] } }
+        // Gains are the trees' alone: given for a model of trees, not for a blend.
         var gains: [Double]? = nil
-        if case let .gbdt(m) = predictor { gains = m.gainImportance(features: encoder.width) }
+        if case let .gbdt(m) = predictor, blend == nil { gains = m.gainImportance(features: encoder.width) }
         return encoder.columns.enumerated().map { k, c in
             FeatureImportance(feature: c.name, meanAbsContribution: totals[k] / Double(max(1, x.rows)),
                               gain: gains.map { g in (c.offset..<(c.offset + c.width)).reduce(0) { $0 + g[$1] } })

@@ -185,6 +185,15 @@ public struct Tree: Codable, Equatable, Sendable {
                 zeroFraction: 1, oneFraction: 1, feature: -1)
     }
 
+    /// 1 / k for k = 0 ... maxDepth + 2 (entry 0 unused): path lengths never exceed the depth + 1.
+    /// A table that lives as long as the process, read through a pointer (no reference count
+    /// traffic in the inner loops).
+    nonisolated(unsafe) static let reciprocals: UnsafePointer<Double> = {
+        let table = UnsafeMutablePointer<Double>.allocate(capacity: maxDepth + 3)
+        for k in 0...(maxDepth + 2) { table[k] = k == 0 ? 0 : 1 / Double(k) }
+        return UnsafePointer(table)
+    }()
+
     /// Scratch needed for a tree of depth `d`: one path copy per level, each one longer.
     static func pathSize(_ d: Int) -> Int { (d + 3) * (d + 4) / 2 }
 
@@ -208,16 +217,23 @@ public struct Tree: Codable, Equatable, Sendable {
     private func unwind(_ path: inout [PathElement], _ start: Int, _ length: Int, _ index: Int) {
         let one = path[start + index].oneFraction, zero = path[start + index].zeroFraction
         var next = path[start + length].weight
+        // Divisions are the cost of TreeSHAP's inner loops: by reciprocals, multiplied.
+        let r = Tree.reciprocals, n1 = Double(length + 1), inverseN1 = r[length + 1]
         var i = length - 1
-        while i >= 0 {
-            if one != 0 {
+        if one != 0 {
+            let scale = n1 / one
+            while i >= 0 {
                 let t = path[start + i].weight
-                path[start + i].weight = next * Double(length + 1) / (Double(i + 1) * one)
-                next = t - path[start + i].weight * zero * Double(length - i) / Double(length + 1)
-            } else {
-                path[start + i].weight = path[start + i].weight * Double(length + 1) / (zero * Double(length - i))
+                path[start + i].weight = next * scale * r[i + 1]
+                next = t - path[start + i].weight * zero * Double(length - i) * inverseN1
+                i -= 1
             }
-            i -= 1
+        } else {
+            let scale = n1 / zero
+            while i >= 0 {
+                path[start + i].weight = path[start + i].weight * scale * r[length - i]
+                i -= 1
+            }
         }
         for j in index..<length {
             path[start + j].feature = path[start + j + 1].feature
@@ -230,16 +246,22 @@ public struct Tree: Codable, Equatable, Sendable {
         let one = path[start + index].oneFraction, zero = path[start + index].zeroFraction
         var next = path[start + length].weight
         var total = 0.0
+        let r = Tree.reciprocals, n1 = Double(length + 1), inverseN1 = r[length + 1]
         var i = length - 1
-        while i >= 0 {
-            if one != 0 {
-                let t = next * Double(length + 1) / (Double(i + 1) * one)
+        if one != 0 {
+            let scale = n1 / one
+            while i >= 0 {
+                let t = next * scale * r[i + 1]
                 total += t
-                next = path[start + i].weight - t * zero * Double(length - i) / Double(length + 1)
-            } else {
-                total += path[start + i].weight / zero * Double(length + 1) / Double(length - i)
+                next = path[start + i].weight - t * zero * Double(length - i) * inverseN1
+                i -= 1
             }
-            i -= 1
+        } else {
+            let scale = n1 / zero
+            while i >= 0 {
+                total += path[start + i].weight * scale * r[length - i]
+                i -= 1
+            }
         }
         return total
     }
