@@ -80,22 +80,26 @@ public struct NumberFormat: Codable, Equatable, Hashable, Sendable, CustomString
                 point += 1; pointIntegers += 1; comma += 1; commaIntegers += 1
                 return
             }
+            // From 1e12, or beyond three decimals, a dot reads as a decimal point only.
+            let a = abs(v)
+            guard a < 1e12 else { point += 1; pointOnly += 1; return }
             // Up to three decimals: whether the dot reads as a thousands separator depends on
             // the text's shape only (sign, digits before the dot, decimals), so the text is
             // weighed once per shape and the outcome repeated.
-            let a = abs(v)
             var decimals = 0
             for d in 1...3 {
-                let x = a * Column.powersOfTen[d]
-                if abs(x - x.rounded()) <= 1e-6 * max(1, x) { decimals = d; break }
+                // Nearest whole number by conversion (x < 1e15 here): no libm call per cell.
+                let x = a * Column.powersOfTen[d], nearest = Double(Int64(x + 0.5))
+                if abs(x - nearest) <= 1e-6 * max(1, x) { decimals = d; break }
             }
-            guard decimals > 0, a < 1e12 else { point += 1; pointOnly += 1; return }
+            guard decimals > 0 else { point += 1; pointOnly += 1; return }
             var integerDigits = 0
             while integerDigits < 22 && a >= Column.powersOfTen[integerDigits] { integerDigits += 1 }
             let shape = (v < 0 ? 1 : 0) + 2 * decimals + 8 * integerDigits
-            if let commaReads = shapes[shape] {
+            if shapes.isEmpty { shapes = [Int8](repeating: -1, count: Evidence.shapeCount) }
+            if shapes[shape] >= 0 {
                 point += 1
-                if commaReads {
+                if shapes[shape] == 1 {
                     comma += 1; commaIntegers += 1; ambiguous += 1
                     groupings[.comma, default: [:]][".", default: 0] += 1
                 } else {
@@ -105,10 +109,12 @@ public struct NumberFormat: Codable, Equatable, Hashable, Sendable, CustomString
             }
             let before = comma
             add(Column.canonicalText(v))
-            shapes[shape] = comma > before
+            shapes[shape] = comma > before ? 1 : 0
         }
-        /// `addCanonical`'s outcome per shape.
-        private var shapes: [Int: Bool] = [:]
+        /// `addCanonical`'s outcome per shape (-1 not seen yet, 0 point only, 1 either way),
+        /// indexed by shape: sign + 2 × decimals (1...3) + 8 × integer digits (0...12).
+        private var shapes: [Int8] = []
+        private static let shapeCount = 1 + 2 * 3 + 8 * 12 + 1
 
         /// Values readable with a decimal point / a decimal comma, and the whole numbers among them.
         public private(set) var point = 0, comma = 0
