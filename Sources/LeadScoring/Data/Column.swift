@@ -125,7 +125,7 @@ public struct Column: RandomAccessCollection, Sendable {
         }
         switch storage {
         case let .numbers(cells) where format.isPlain:
-            let missingNumbers = Set(missing.tokens.compactMap { Column.canonicalNumber(Values.trim($0))?.bitPattern })
+            let missingNumbers = missing.numbers
             for i in 0..<n {
                 let r = rows?[i] ?? i
                 let v = cells.values[r]
@@ -379,6 +379,12 @@ final class ColumnBuilder {
 
     @inline(__always)
     func append(_ p: UnsafePointer<UInt8>?, _ n: Int) { state.pointee.append(p, n) }
+
+    /// Room for `rows` numbers before the column grows (address space only: pages are
+    /// touched as cells arrive), so a column read whole is not copied as it doubles.
+    func reserve(rows: Int) {
+        if state.pointee.isNumbers { state.pointee.values.reserve(rows) }
+    }
 
     /// Appends every row of `other` (a builder of a later part of the file).
     func absorb(_ other: ColumnBuilder) {

@@ -17,6 +17,9 @@ public struct MissingTokens: Codable, Equatable, Sendable {
     private var flat: [UInt8]
     private var starts: [Int]
     private var longest: Int
+    /// The tokens written as canonical numbers (`-1`, `0`), as the bit patterns of their
+    /// values: a typed number column holds such a cell as a number, which counts as missing.
+    private(set) var numbers: Set<UInt64>
 
     public init(_ tokens: [String] = MissingTokens.defaults) {
         self.tokens = tokens
@@ -28,6 +31,7 @@ public struct MissingTokens: Codable, Equatable, Sendable {
         self.flat = flat
         self.starts = starts
         self.longest = lowered.map { $0.utf8.count }.max() ?? 0
+        self.numbers = Set(tokens.compactMap { Column.canonicalNumber(Values.trim($0))?.bitPattern })
     }
 
     public init(from decoder: Decoder) throws {

@@ -86,6 +86,13 @@ public struct NumberFormat: Codable, Equatable, Hashable, Sendable, CustomString
             // Up to three decimals: whether the dot reads as a thousands separator depends on
             // the text's shape only (sign, digits before the dot, decimals), so the text is
             // weighed once per shape and the outcome repeated.
+            // A number with at most three decimals is a whole number of thousandths: most
+            // measured values are not, and need no further look (from 0.1, where the
+            // tolerances of the three tests agree).
+            if a >= 0.1 {
+                let x = a * 1000, nearest = Double(Int64(x + 0.5))
+                if abs(x - nearest) > 1e-6 * x { point += 1; pointOnly += 1; return }
+            }
             var decimals = 0
             for d in 1...3 {
                 // Nearest whole number by conversion (x < 1e15 here): no libm call per cell.

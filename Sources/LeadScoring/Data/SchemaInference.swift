@@ -95,9 +95,25 @@ public struct SchemaInference: Sendable {
         inferColumn(name: name, counts: count(values), decimal: decimal, semicolonFile: semicolonFile)
     }
 
+    /// The `k` most frequent values, the most frequent first, ties in text order (what sorting
+    /// all of them would give, in one pass: a column can count 20,000 distinct values).
+    static func mostFrequent(_ counts: [String: Int], _ k: Int) -> [String] {
+        func before(_ a: (key: String, value: Int), _ b: (key: String, value: Int)) -> Bool {
+            a.value == b.value ? a.key < b.key : a.value > b.value
+        }
+        var top: [(key: String, value: Int)] = []
+        for entry in counts {
+            if top.count == k, let last = top.last, !before(entry, last) { continue }
+            let at = top.firstIndex { before(entry, $0) } ?? top.count
+            top.insert(entry, at: at)
+            if top.count > k { top.removeLast() }
+        }
+        return top.map(\.key)
+    }
+
     func inferColumn(name: String, counts: ValueCounts, decimal: NumberFormat.DecimalMark?, semicolonFile: Bool) -> ColumnSchema {
         var c = counts
-        let examples = c.counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(5).map(\.key)
+        let examples = SchemaInference.mostFrequent(c.counts, 5)
         var column = ColumnSchema(name: name, kind: .categorical, present: c.present, missing: c.missing,
                                   distinct: c.distinct, examples: Array(examples), dayFirst: nil,
                                   notice: nil, overridden: false)
@@ -111,7 +127,12 @@ public struct SchemaInference: Sendable {
             column.notice = "one value only ('\(examples[0])'): dropped"
             return column
         }
-        let lowered = Set(c.counts.keys.map { $0.lowercased() })
+        // Two values apart from case (a yes/no pair): stop at a third.
+        var lowered = Set<String>()
+        for key in c.counts.keys {
+            lowered.insert(key.lowercased())
+            if lowered.count > 2 { break }
+        }
         if lowered.count == 2, Values.booleanPairs.contains(where: { lowered == [$0.0, $0.1] }) {
             column.kind = .boolean
             return column
@@ -173,7 +194,7 @@ public struct SchemaInference: Sendable {
             c.distinct = c.counts.count
         case let .numbers(cells):
             // Missing tokens that are numbers (`-1`, `0`) count as missing.
-            let missingNumbers = Set(missingTokens.tokens.compactMap { Column.canonicalNumber(Values.trim($0))?.bitPattern })
+            let missingNumbers = missingTokens.numbers
             var numbers = NumberCounts()
             var texts: [String: Int] = [:]
             var uncounted = 0, missing = 0

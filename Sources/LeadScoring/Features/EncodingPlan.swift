@@ -96,7 +96,7 @@ final class EncodingPlan: @unchecked Sendable {
         for (i, entry) in entries.enumerated() { self.entries[i] = entry }
         for (i, b) in keys.enumerated() { self.keys[i] = b }
         missing = encoder.missingTokens
-        missingNumbers = Set(encoder.missingTokens.tokens.compactMap { Column.canonicalNumber(Values.trim($0))?.bitPattern })
+        missingNumbers = encoder.missingTokens.numbers
         for (i, entry) in entries.enumerated() {
             var h = EncodingPlan.hash(UnsafeBufferPointer(start: self.keys + Int(entry.start), count: Int(entry.length)),
                                       column: Int(entry.column)) & slotMask

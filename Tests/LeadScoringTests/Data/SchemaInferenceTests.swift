@@ -6,6 +6,18 @@ final class SchemaInferenceTests: XCTestCase {
         SchemaInference().inferColumn(name: name, values: values)
     }
 
+    /// A column's examples are its most frequent values, ties in text order: the one-pass
+    /// selection gives what sorting every counted value gives.
+    func testExamplesAreTheMostFrequentValues() {
+        var rng = SeededGenerator(seed: 4)
+        for size in [0, 1, 3, 5, 6, 40, 2_000] {
+            var counts: [String: Int] = [:]
+            for i in 0..<size { counts["v\(i)"] = 1 + Int(rng.uniform() * 6) }
+            let sorted = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(5).map(\.key)
+            XCTAssertEqual(SchemaInference.mostFrequent(counts, 5), Array(sorted), "\(size) values")
+        }
+    }
+
     func testKinds() {
         XCTAssertEqual(column("visits", ["1", "2", "", "3.5", "NA"]).kind, .numeric)
         XCTAssertEqual(column("Do Not Email", ["Yes", "No", "No", "Select"]).kind, .boolean)
