@@ -90,10 +90,23 @@ struct TreeGrower {
             var large = leaf.histogram
             for k in 0..<large.count { large[k] -= small[k] }
             let leftHist = smallIsLeft ? small : large, rightHist = smallIsLeft ? large : small
+            // The two children's split searches at once (each scans every bin of the histogram).
+            var best = [SplitCandidate](repeating: SplitCandidate(), count: 2)
+            best.withUnsafeMutableBufferPointer { b in
+                let out = UncheckedSendable(b.baseAddress!)
+                let parts = threads > 1 ? 2 : 1
+                parallelFor(parts: parts) { t in
+                    for child in stride(from: t, to: 2, by: parts) {
+                        out.value[child] = child == 0
+                            ? bestSplit(histogram: leftHist, g: lg, h: lh, count: Double(nl), features: features)
+                            : bestSplit(histogram: rightHist, g: rg, h: rh, count: Double(nr), features: features)
+                    }
+                }
+            }
             let left = Leaf(node: leftNode, start: leaf.start, count: nl, side: childSide, depth: depth, g: lg, h: lh, histogram: leftHist,
-                            best: bestSplit(histogram: leftHist, g: lg, h: lh, count: Double(nl), features: features))
+                            best: best[0])
             let right = Leaf(node: rightNode, start: leaf.start + nl, count: nr, side: childSide, depth: depth, g: rg, h: rh, histogram: rightHist,
-                             best: bestSplit(histogram: rightHist, g: rg, h: rh, count: Double(nr), features: features))
+                             best: best[1])
             leaves[pick] = left
             leaves.append(right)
         }
