@@ -52,7 +52,7 @@ enum TableReader {
         for p in parts.prefix(2) { p.builders = (0..<header.count).map { _ in ColumnBuilder() } }
         // Columns sized from the file: the first part's for all rows (the second part's are
         // appended to them), the second part's for its share.
-        if let rows = try estimatedRows(path: path, from: dataStart, size: size) {
+        if let rows = try estimatedRows(path: path, from: dataStart, size: size, width: header.count) {
             let share = cut.map { Double(size - $0) / Double(size - dataStart) } ?? 0
             for builder in parts[0].builders { builder.reserve(rows: rows) }
             for builder in parts[1].builders { builder.reserve(rows: Int(Double(rows) * share) + 1024) }
@@ -106,9 +106,11 @@ enum TableReader {
     }
 
     /// Data rows expected in the file, a little over (5%): from the line ends in its first
-    /// 256 KiB of rows. nil for a file too small to be worth it (under 1 MiB) or without a
-    /// line end there.
-    static func estimatedRows(path: String, from start: Int, size: Int) throws -> Int? {
+    /// 256 KiB of rows, and never more than rows of `width` fields can fill the file (each
+    /// needs a separator or line end per field), so a file that starts with blank lines does
+    /// not reserve memory for more rows than it can hold. nil for a file too small to be worth
+    /// it (under 1 MiB) or without a line end there.
+    static func estimatedRows(path: String, from start: Int, size: Int, width: Int) throws -> Int? {
         guard size - start >= 1 << 20 else { return nil }
         guard let f = fopen(path, "rb") else { throw FileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { fclose(f) }
@@ -120,7 +122,8 @@ enum TableReader {
         var lines = 0
         for i in 0..<n where buffer[i] == 0x0A { lines += 1 }
         guard lines > 0 else { return nil }
-        return Int(Double(size - start) / Double(n) * Double(lines) * 1.05) + 1024
+        let estimate = Int(Double(size - start) / Double(n) * Double(lines) * 1.05) + 1024
+        return min(estimate, (size - start) / max(1, width) + 1024)
     }
 
     /// A line end near the middle of the data rows with an even number of quotes before it

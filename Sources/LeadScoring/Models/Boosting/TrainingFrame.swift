@@ -142,9 +142,9 @@ final class TrainingFrame {
     /// From 20,000 rows the range is shared among `threads`: a first pass counts each share's
     /// lefts, so each thread knows where its rows go and the order is the one-thread order
     /// (the trees are the same for any thread count). Measured on 800k × 32 (300 trees), two
-    /// threads: partitioning 8.1 s → 4.6 s of the fit. (Also measured: adding the smaller
-    /// child's histogram while its rows move, instead of reading them again: slower, 9 s for
-    /// both against 4.6 + 3.4.)
+    /// threads: partitioning 8.1 s → 4.9 s of the fit. (Also measured: adding the smaller
+    /// child's histogram while its rows move, instead of reading them again: slower, 10.3 s
+    /// for both against 5.7 + 3.4 s in the same run.)
     func partition(start: Int, count: Int, from: Int, threads: Int = 1, key: PartitionKey) -> Int {
         let nf = featureCount, quantized = self.quantized
         let parts = threads > 1 && count >= 20_000 ? threads : 1
