@@ -82,3 +82,22 @@ public struct Blend: Codable, Equatable, Sendable {
         self.weights = weights
     }
 }
+
+extension FeatureEncoder {
+    /// Per input column, the model's feature contributions `terms` summed over the column's
+    /// features (one-hot levels, missing indicator). With a blend and the lead's logistic
+    /// contributions (`linearTerms`, over the blend's encoder), each column's two sums weighted
+    /// as the blend weighs the margins, so the columns still add up to the blended margin less
+    /// its baseline. Reasons and importance both read contributions through this.
+    func columnContributions(_ terms: [Double], blend: Blend? = nil, linearTerms: [Double] = []) -> [Double] {
+        columns.enumerated().map { k, column in
+            var total = 0.0
+            for j in column.offset..<(column.offset + column.width) { total += terms[j] }
+            guard let blend, !linearTerms.isEmpty else { return total }
+            let c = blend.encoder.columns[k]
+            var other = 0.0
+            for j in c.offset..<(c.offset + c.width) { other += linearTerms[j] }
+            return blend.weights.treesWeight * total + blend.weights.logisticWeight * other
+        }
+    }
+}

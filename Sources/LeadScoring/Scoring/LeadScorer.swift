@@ -160,16 +160,10 @@ public struct LeadScorer: Sendable {
         if let blend = model.blend, let linearRow {
             linearTerms = blend.logistic.contributions(linearRow, featureMeans: blend.encoder.featureMeans).terms
         }
+        let totals = model.encoder.columnContributions(terms, blend: model.blend, linearTerms: linearTerms)
         var perColumn: [Reason] = []
         for (k, column) in model.encoder.columns.enumerated() {
-            var total = 0.0
-            for j in column.offset..<(column.offset + column.width) { total += terms[j] }
-            if let blend = model.blend, !linearTerms.isEmpty {
-                let c = blend.encoder.columns[k]
-                var other = 0.0
-                for j in c.offset..<(c.offset + c.width) { other += linearTerms[j] }
-                total = blend.weights.treesWeight * total + blend.weights.logisticWeight * other
-            }
+            let total = totals[k]
             let value = model.encoder.missingTokens.isMissing(raw[k]) ? "missing" : Values.trim(raw[k])
             perColumn.append(Reason(feature: column.name, value: value, contribution: total))
         }

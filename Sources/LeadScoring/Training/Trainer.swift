@@ -106,23 +106,13 @@ extension Trainer {
                 for i in stride(from: t, to: x.rows, by: parts) {
                     for j in 0..<encoder.width { row[j] = x[i, j] }
                     let terms = classifier.contributions(row, featureMeans: encoder.featureMeans).terms
-                    // A blend weighs each column's trees and logistic contributions as it weighs the margins.
                     var linear: [Double] = []
                     if let blend, let xl {
                         for j in 0..<xl.columns { linearRow[j] = xl[i, j] }
                         linear = blend.logistic.contributions(linearRow, featureMeans: blend.encoder.featureMeans).terms
                     }
-                    for (k, c) in encoder.columns.enumerated() {
-                        var s = 0.0
-                        for j in c.offset..<(c.offset + c.width) { s += terms[j] }
-                        if let blend {
-                            let l = blend.encoder.columns[k]
-                            var o = 0.0
-                            for j in l.offset..<(l.offset + l.width) { o += linear[j] }
-                            s = blend.weights.treesWeight * s + blend.weights.logisticWeight * o
-                        }
-                        out.value[t][k] += abs(s)
-                    }
+                    let perColumn = encoder.columnContributions(terms, blend: blend, linearTerms: linear)
+                    for k in 0..<perColumn.count { out.value[t][k] += abs(perColumn[k]) }
                 }
             }
         }

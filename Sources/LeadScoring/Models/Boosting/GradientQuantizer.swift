@@ -17,14 +17,11 @@ struct GradientQuantizer {
     /// Quantizes `gh` (gradient and hessian of position p at `2p`, `2p + 1`) into `out`, on
     /// `threads` threads. Rounding is stochastic, with two uniforms drawn from a hash of `seed`
     /// and the position, so the result is the same for any thread count.
-    /// `largest`: the largest |gradient| and hessian in `gh` when the caller already knows them
-    /// (found while computing the gradients, which saves a pass).
-    mutating func quantize(_ gh: [Float], into out: inout [Int32], threads: Int, seed: UInt64, largest: (g: Float, h: Float)? = nil) {
+    /// `largest`: the largest |gradient| and hessian in `gh`, which the caller finds while
+    /// computing the gradients (a pass fewer).
+    mutating func quantize(_ gh: [Float], into out: inout [Int32], threads: Int, seed: UInt64, largest: (g: Float, h: Float)) {
         let rows = out.count
-        var largestG: Float = 0, largestH: Float = 0
-        if let largest { (largestG, largestH) = largest } else {
-            for p in 0..<rows { largestG = max(largestG, abs(gh[2 &* p])); largestH = max(largestH, gh[2 &* p &+ 1]) }
-        }
+        let (largestG, largestH) = largest
         gradientScale = max(Double(largestG), 1e-30) / Double(GradientQuantizer.gradientLevels)
         hessianScale = max(Double(largestH), 1e-30) / Double(GradientQuantizer.hessianLevels)
         let gInverse = Float(1 / gradientScale), hInverse = Float(1 / hessianScale)
