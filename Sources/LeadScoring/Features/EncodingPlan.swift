@@ -164,13 +164,13 @@ final class EncodingPlan: @unchecked Sendable {
         let o = cell.offset
         switch cell.kind {
         case .numeric:
-            guard formats[k].isPlain else { return false }
+            guard formats[k].isPlain, missingNumbers.isEmpty || !missingNumbers.contains(v.bitPattern) else { return false }
             let z = (v - cell.mean) / cell.scale
             out[o] = min(max(z, -EncodingPlan.standardLimit), EncodingPlan.standardLimit)
             if cell.missingIndicator { out[o + 1] = 0 }
             return true
         case .rawNumeric:
-            guard formats[k].isPlain else { return false }
+            guard formats[k].isPlain, missingNumbers.isEmpty || !missingNumbers.contains(v.bitPattern) else { return false }
             out[o] = v
             return true
         case .boolean:
@@ -204,12 +204,14 @@ final class EncodingPlan: @unchecked Sendable {
         func record() { issues.record(column: encoder.columns[k].name, line: line, value: text()) }
         switch cell.kind {
         case .numeric, .boolean:
-            // A number is tried first: no missing token parses as one.
+            // A number is tried first: only a missing token written as a number (`-1`, in
+            // `missingNumbers`) parses as one, and is missing.
             var v: Double? = nil
             if cell.kind == .boolean {
                 if !isMissing(raw) { v = Values.boolean(text()).map { $0 ? 1 : 0 } }
             } else {
                 v = formats[k].parse(raw)
+                if v != nil, !missingNumbers.isEmpty, isMissing(raw) { v = nil }
             }
             if v == nil, !isMissing(raw) { record() }
             let z = ((v ?? cell.fill) - cell.mean) / cell.scale
@@ -226,7 +228,7 @@ final class EncodingPlan: @unchecked Sendable {
                 out[o + cell.other] = 1
             }
         case .rawNumeric:
-            if let d = formats[k].parse(raw) { out[o] = d; return }
+            if let d = formats[k].parse(raw), missingNumbers.isEmpty || !isMissing(raw) { out[o] = d; return }
             out[o] = .nan
             if !isMissing(raw) { record() }
         case .rawCategorical:

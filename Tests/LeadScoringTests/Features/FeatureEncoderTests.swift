@@ -42,4 +42,29 @@ final class FeatureEncoderTests: XCTestCase {
             XCTAssertTrue(columns.contains("website_visits"), "\(columns)")
         }
     }
+
+    /// A number that is a missing token (`-1` here) is missing however the cell reaches the
+    /// encoder: from a typed column read from a file (its canonical number) or from a scored
+    /// record's bytes, for linear and raw (tree) encodings alike.
+    func testNumbersThatAreMissingTokensAreMissingOnEveryPath() throws {
+        var csv = "visits,y\n"
+        for i in 0..<40 { csv += "\(i % 5 == 0 ? "-1" : String(i)),\(i % 2)\n" }
+        var source = DataSource(path: writeTemp(csv))
+        source.missingTokens = MissingTokens.defaults + ["-1"]
+        let (t, schema) = try source.load(target: "y")
+        for style in [EncodingStyle.linear, .raw] {
+            let encoder = try FeatureEncoder.fit(table: t, rows: Array(0..<40), schema: schema, style: style)
+            var issues = EncodingIssues()
+            let fromTable = try encoder.encode(table: t, rows: Array(0..<40), issues: &issues)
+            var batch = RecordBatch(width: 1)
+            for i in 0..<40 { batch.append([t.columns[0][i]], line: i + 2) }
+            let fromBytes = encoder.encode(batch: batch, fields: [0], issues: &issues)
+            for i in 0..<40 {
+                let a = (0..<encoder.width).map { fromTable[i, $0] }, b = (0..<encoder.width).map { fromBytes[i, $0] }
+                XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "row \(i), \(style)")
+            }
+            if style == .raw { XCTAssertTrue(fromTable[0, 0].isNaN, "-1 is missing") }
+            else { XCTAssertEqual(fromTable[0, 1], 1, "-1 is flagged missing") }
+        }
+    }
 }
