@@ -18,6 +18,9 @@ final class EncodingPlan: @unchecked Sendable {
         /// Linear numeric and boolean columns.
         var fill = 0.0, mean = 0.0, scale = 1.0
         var missingIndicator = false
+        /// Numbers written plainly (`NumberFormat.plain`): a typed column's canonical numbers
+        /// are then the values (looked up once here, not per value: the format holds strings).
+        var plainNumbers = true
         /// Categorical columns: the code (or one-hot position) of the pooled "(other)" level,
         /// −1 when there is none, and of the missing level (linear encoding), −1 when none.
         var other = -1
@@ -62,6 +65,7 @@ final class EncodingPlan: @unchecked Sendable {
         }
         for (k, column) in encoder.columns.enumerated() {
             var cell = Cell(kind: .numeric, offset: column.offset, width: column.width)
+            cell.plainNumbers = column.numberFormat.isPlain
             switch column.encoding {
             case let .numeric(e), let .boolean(e):
                 if case .boolean = column.encoding { cell.kind = .boolean }
@@ -164,13 +168,13 @@ final class EncodingPlan: @unchecked Sendable {
         let o = cell.offset
         switch cell.kind {
         case .numeric:
-            guard formats[k].isPlain, missingNumbers.isEmpty || !missingNumbers.contains(v.bitPattern) else { return false }
+            guard cell.plainNumbers, missingNumbers.isEmpty || !missingNumbers.contains(v.bitPattern) else { return false }
             let z = (v - cell.mean) / cell.scale
             out[o] = min(max(z, -EncodingPlan.standardLimit), EncodingPlan.standardLimit)
             if cell.missingIndicator { out[o + 1] = 0 }
             return true
         case .rawNumeric:
-            guard formats[k].isPlain, missingNumbers.isEmpty || !missingNumbers.contains(v.bitPattern) else { return false }
+            guard cell.plainNumbers, missingNumbers.isEmpty || !missingNumbers.contains(v.bitPattern) else { return false }
             out[o] = v
             return true
         case .boolean:
