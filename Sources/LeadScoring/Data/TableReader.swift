@@ -99,7 +99,16 @@ enum TableReader {
         b.builders = []
         b.lines = []
         progress?(a.lines.count)
-        var table = Table(source: path, header: header, columns: a.builders.map { $0.column() }, lines: a.lines)
+        // Finishing a column copies its cells into arrays: the columns are shared by two threads.
+        var columns = [Column?](repeating: nil, count: header.count)
+        columns.withUnsafeMutableBufferPointer { out in
+            let finished = UncheckedSendable(out.baseAddress!), builders = a.builders
+            let parts = cut == nil ? 1 : 2
+            parallelFor(parts: parts) { t in
+                for k in stride(from: t, to: header.count, by: parts) { finished.value[k] = builders[k].column() }
+            }
+        }
+        var table = Table(source: path, header: header, columns: columns.map { $0! }, lines: a.lines)
         table.sha256 = parts[2].hash
         table.delimiter = format.delimiter
         return table
