@@ -63,8 +63,15 @@ final class FeatureEncoderTests: XCTestCase {
                 let a = (0..<encoder.width).map { fromTable[i, $0] }, b = (0..<encoder.width).map { fromBytes[i, $0] }
                 XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "row \(i), \(style)")
             }
-            if style == .raw { XCTAssertTrue(fromTable[0, 0].isNaN, "-1 is missing") }
-            else { XCTAssertEqual(fromTable[0, 1], 1, "-1 is flagged missing") }
+            if style == .raw {
+                XCTAssertTrue(fromTable[0, 0].isNaN, "-1 is missing")
+                XCTAssertEqual(fromTable[1, 0], 1, "other numbers are read")
+            } else {
+                XCTAssertEqual(fromTable[0, 1], 1, "-1 is flagged missing")
+                XCTAssertEqual(fromTable[1, 1], 0)
+            }
+            // A missing value is not an unreadable one.
+            XCTAssertTrue(issues.counts.isEmpty, "\(issues.counts)")
         }
     }
 }
