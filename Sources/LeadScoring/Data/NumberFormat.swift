@@ -38,7 +38,9 @@ public struct NumberFormat: Codable, Equatable, Hashable, Sendable, CustomString
     /// Plain decimal numbers (`1234.5`, `-3`, `1e6`).
     public static let plain = NumberFormat()
 
-    public var isPlain: Bool { self == .plain }
+    /// Field by field, not `self == .plain`: callers ask per column and sometimes per value, and
+    /// comparing with the shared value copies its strings.
+    public var isPlain: Bool { decimal == .point && grouping == nil && currency == nil && !percent && !accounting }
 
     /// "decimal comma, thousands '.', currency €"; "plain" for plain numbers.
     public var description: String {

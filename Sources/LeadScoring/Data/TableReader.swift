@@ -99,7 +99,7 @@ enum TableReader {
         b.builders = []
         b.lines = []
         progress?(a.lines.count)
-        // Finishing a column copies its cells into arrays: the columns are shared by two threads.
+        // Finishing a column copies its cells into arrays: the columns are split between two threads.
         var columns = [Column?](repeating: nil, count: header.count)
         columns.withUnsafeMutableBufferPointer { out in
             let finished = UncheckedSendable(out.baseAddress!), builders = a.builders

@@ -19,7 +19,7 @@ final class EncodingPlan: @unchecked Sendable {
         var fill = 0.0, mean = 0.0, scale = 1.0
         var missingIndicator = false
         /// Numbers written plainly (`NumberFormat.plain`): a typed column's canonical numbers
-        /// are then the values (looked up once here, not per value: the format holds strings).
+        /// are then the values (read once here: `formats[k]` per value copies its strings).
         var plainNumbers = true
         /// Categorical columns: the code (or one-hot position) of the pooled "(other)" level,
         /// −1 when there is none, and of the missing level (linear encoding), −1 when none.

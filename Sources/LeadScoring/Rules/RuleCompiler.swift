@@ -39,10 +39,12 @@ struct RuleCompiler {
     /// numeric, and whose values mostly are not numbers, is an error.
     mutating func parseNumbers(_ ref: ColumnReference, _ i: Int, _ column: ColumnSchema, test: String, line: Int) throws {
         guard numbers[i] == nil else { return }
-        let values = table.columns[i].map { raw -> Double in
-            if let x = column.numberFormat.parse(raw) { return x }
-            if column.kind == .boolean, let b = Values.boolean(raw) { return b ? 1 : 0 }
-            return .nan
+        // The column's numbers as training reads them (missing tokens, `-1` among them, are
+        // NaN: they satisfy no comparison); yes/no values as 1/0.
+        let cells = table.columns[i]
+        var values = cells.numbers(format: column.numberFormat, missing: schema.missingTokens).values
+        if column.kind == .boolean {
+            for r in values.indices where values[r].isNaN { if let b = Values.boolean(cells[r]) { values[r] = b ? 1 : 0 } }
         }
         let present = presentCount(i), parsed = values.lazy.filter { !$0.isNaN }.count
         if column.kind != .numeric && column.kind != .boolean && (present == 0 || Double(parsed) < 0.9 * Double(present)) {

@@ -6,6 +6,16 @@ final class NumberFormatTests: XCTestCase {
     let point = NumberFormat.plain
     let comma = NumberFormat(decimal: .comma)
 
+    /// `isPlain` (read field by field) is equality with `.plain`: any one field set makes a
+    /// format not plain.
+    func testIsPlainIsEqualityWithThePlainFormat() {
+        XCTAssertTrue(NumberFormat.plain.isPlain)
+        XCTAssertTrue(NumberFormat().isPlain)
+        let others = [NumberFormat(decimal: .comma), NumberFormat(grouping: ","), NumberFormat(currency: "€"),
+                      NumberFormat(percent: true), NumberFormat(accounting: true)]
+        for format in others { XCTAssertFalse(format.isPlain, "\(format)"); XCTAssertNotEqual(format, .plain) }
+    }
+
     func testDecimalCommaAndThousandsSeparators() {
         XCTAssertEqual(comma.parse("129,5"), 129.5)
         XCTAssertEqual(comma.parse("1.234,50"), 1234.5)

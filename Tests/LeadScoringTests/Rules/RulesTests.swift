@@ -238,6 +238,21 @@ final class RulesTests: XCTestCase {
         XCTAssertEqual(scorer.scoreAll().map(\.total), [1, 0, 0, 1])
     }
 
+    /// A number declared missing (`-1`) is missing for numeric tests too: it satisfies no
+    /// comparison, as an empty cell does, and `missing: true` finds it.
+    func testNumbersThatAreMissingTokensSatisfyNoComparison() throws {
+        var source = DataSource(path: writeTemp("id,visits\nA,-1\nB,2\nC,5\nD,\n"))
+        source.missingTokens = MissingTokens.defaults + ["-1"]
+        let (table, schema) = try source.load()
+        func fires(_ condition: String) throws -> [Bool] {
+            let rules = try RuleSet.parse(rule(condition), source: "r.yaml")
+            return try RuleScorer(rules: rules, table: table, schema: schema, asOf: 0).scoreAll().map { $0.total == 1 }
+        }
+        XCTAssertEqual(try fires("{column: visits, less: 3}"), [false, true, false, false])
+        XCTAssertEqual(try fires("{column: visits, between: [-5, 10]}"), [false, true, true, false])
+        XCTAssertEqual(try fires("{column: visits, missing: true}"), [true, false, false, true])
+    }
+
     func testJSONRulesAreAccepted() throws {
         let s = try scorer("""
         {"version": 1, "groups": {"g": {"rules": [{"when": {"column": "demo", "is": true}, "points": 40}]}},
