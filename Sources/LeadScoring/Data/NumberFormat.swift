@@ -73,51 +73,49 @@ public struct NumberFormat: Codable, Equatable, Hashable, Sendable, CustomString
     /// What a column's values say about its number format, gathered value by value (weighted by
     /// how often each distinct value occurs).
     public struct Evidence: Sendable {
-        /// Adds one occurrence of a number whose text is canonical (`Column.canonicalNumber`),
+        /// Adds `n` occurrences of a number whose text is canonical (`Column.canonicalNumber`),
         /// as `add` would its text: a whole number reads the same either way; a fraction with
         /// up to three decimals (`1.234`) may be a thousands dot, so its text is weighed;
         /// longer fractions read with a decimal point only.
-        mutating func addCanonical(_ v: Double) {
+        mutating func addCanonical(_ v: Double, count n: Int = 1) {
             if abs(v) < 9e15 ? Double(Int64(v)) == v : v == v.rounded() {
-                point += 1; pointIntegers += 1; comma += 1; commaIntegers += 1
+                point += n; pointIntegers += n; comma += n; commaIntegers += n
                 return
             }
             // From 1e12, or beyond three decimals, a dot reads as a decimal point only.
             let a = abs(v)
-            guard a < 1e12 else { point += 1; pointOnly += 1; return }
+            guard a < 1e12 else { point += n; pointOnly += n; return }
             // Up to three decimals: whether the dot reads as a thousands separator depends on
             // the text's shape only (sign, digits before the dot, decimals), so the text is
             // weighed once per shape and the outcome repeated.
-            // A number with at most three decimals is a whole number of thousandths: most
-            // measured values are not, and need no further look (from 0.1, where the
-            // tolerances of the three tests agree).
-            if a >= 0.1 {
-                let x = a * 1000, nearest = Double(Int64(x + 0.5))
-                if abs(x - nearest) > 1e-6 * x { point += 1; pointOnly += 1; return }
-            }
-            var decimals = 0
-            for d in 1...3 {
+            // Its text has at most three decimals exactly when the nearest whole number of
+            // thousandths, divided back (a correctly rounded division, as reading the text
+            // would be), is the number itself; most measured values are not, and need no
+            // further look. (A tolerance instead took 254.1562 for 254.156.)
+            let thousandths = Double(Int64(a * 1000 + 0.5))
+            if thousandths / 1000 != a { point += n; pointOnly += n; return }
+            var decimals = 3
+            for d in 1...2 {
                 // Nearest whole number by conversion (x < 1e15 here): no libm call per cell.
-                let x = a * Column.powersOfTen[d], nearest = Double(Int64(x + 0.5))
-                if abs(x - nearest) <= 1e-6 * max(1, x) { decimals = d; break }
+                let p = Column.powersOfTen[d]
+                if Double(Int64(a * p + 0.5)) / p == a { decimals = d; break }
             }
-            guard decimals > 0 else { point += 1; pointOnly += 1; return }
             var integerDigits = 0
             while integerDigits < 22 && a >= Column.powersOfTen[integerDigits] { integerDigits += 1 }
             let shape = (v < 0 ? 1 : 0) + 2 * decimals + 8 * integerDigits
             if shapes.isEmpty { shapes = [Int8](repeating: -1, count: Evidence.shapeCount) }
             if shapes[shape] >= 0 {
-                point += 1
+                point += n
                 if shapes[shape] == 1 {
-                    comma += 1; commaIntegers += 1; ambiguous += 1
-                    groupings[.comma, default: [:]][".", default: 0] += 1
+                    comma += n; commaIntegers += n; ambiguous += n
+                    groupings[.comma, default: [:]][".", default: 0] += n
                 } else {
-                    pointOnly += 1
+                    pointOnly += n
                 }
                 return
             }
             let before = comma
-            add(Column.canonicalText(v))
+            add(Column.canonicalText(v), count: n)
             shapes[shape] = comma > before ? 1 : 0
         }
         /// `addCanonical`'s outcome per shape (-1 not seen yet, 0 point only, 1 either way),

@@ -137,7 +137,9 @@ public struct SchemaInference: Sendable {
             column.kind = .boolean
             return column
         }
-        for (v, n) in c.counts { c.evidence.add(v, count: n) }
+        if !c.evidenceOfCounts {
+            for (v, n) in c.counts { c.evidence.add(v, count: n) }
+        }
         let isNameId = SchemaInference.looksLikeIdentifierName(name)
         if asNumbers(&column, c, isNameId: isNameId, decimal: decimal, semicolonFile: semicolonFile) { return column }
         if !isNameId, asDates(&column, c) { return column }
@@ -154,6 +156,9 @@ public struct SchemaInference: Sendable {
         /// only in the worst case; the exact figure does not change any decision).
         var distinct = 0
         var evidence = NumberFormat.Evidence()
+        /// Whether `evidence` already weighs the counted values too (the typed count adds them
+        /// while it counts, on the worker threads); otherwise inference adds them.
+        var evidenceOfCounts = false
     }
 
     func count(_ values: [String]) -> ValueCounts {
@@ -188,8 +193,11 @@ public struct SchemaInference: Sendable {
             // In order of first appearance, as the rows would add them.
             for (code, text) in texts.enumerated() where perCode[code] > 0 {
                 if missingTokens.isMissing(text) { c.missing += perCode[code]; continue }
-                c.counts[Values.trim(text), default: 0] += perCode[code]
+                let key = Values.trim(text)
+                c.counts[key, default: 0] += perCode[code]
+                c.evidence.add(key, count: perCode[code])
             }
+            c.evidenceOfCounts = true
             c.present = codes.count - c.missing
             c.distinct = c.counts.count
         case let .numbers(cells):
@@ -233,9 +241,15 @@ public struct SchemaInference: Sendable {
                 }
             }
             c.missing = missing
-            c.evidence = evidence
+            for (key, n) in texts { evidence.add(key, count: n) }
             c.counts = texts
-            for (key, n) in numbers.entries { c.counts[Column.canonicalText(Double(bitPattern: key)), default: 0] += n }
+            for (key, n) in numbers.entries {
+                let number = Double(bitPattern: key)
+                c.counts[Column.canonicalText(number), default: 0] += n
+                evidence.addCanonical(number, count: n)
+            }
+            c.evidence = evidence
+            c.evidenceOfCounts = true
             c.present = cells.values.count - c.missing
             c.distinct = c.counts.count + uncounted
         }

@@ -16,6 +16,39 @@ final class NumberFormatTests: XCTestCase {
         for format in others { XCTAssertFalse(format.isPlain, "\(format)"); XCTAssertNotEqual(format, .plain) }
     }
 
+    /// The typed count weighs a canonical number with its count (`addCanonical`), the text
+    /// count weighs its text: the evidence must be the same, value by value and in total.
+    func testCanonicalEvidenceEqualsTheTextsEvidence() {
+        var values: [Double] = [0, 1, -1, 12, 1234, -1234, 1e15, 1e20, -3e17, 0.5, -0.5, 0.1, 0.001, 0.012, 1.234, -1.234,
+                                1.2, 12.34, 123.456, 1234.567, 999999999.999, 1e12 + 0.5, 123456789012.25, 1e-7, 0.0001234,
+                                2.71828, 1.000001, 65.5, 1.5e-300]
+        var rng = SeededGenerator(seed: 4)
+        for _ in 0..<3000 {
+            let decimals = Int(rng.next() % 6)
+            let scale = [1.0, 10, 100, 1000, 10_000, 100_000][decimals]
+            let v = Double(Int64(rng.next() % 20_000_000) - 10_000_000) / scale
+            values.append(v)
+        }
+        var byNumber = NumberFormat.Evidence(), byText = NumberFormat.Evidence()
+        func same(_ a: NumberFormat.Evidence, _ b: NumberFormat.Evidence, _ what: String) {
+            XCTAssertEqual(a.point, b.point, what); XCTAssertEqual(a.comma, b.comma, what)
+            XCTAssertEqual(a.pointIntegers, b.pointIntegers, what); XCTAssertEqual(a.commaIntegers, b.commaIntegers, what)
+            XCTAssertEqual(a.pointOnly, b.pointOnly, what); XCTAssertEqual(a.commaOnly, b.commaOnly, what)
+            XCTAssertEqual(a.ambiguous, b.ambiguous, what); XCTAssertEqual(a.groupings, b.groupings, what)
+            XCTAssertEqual(a.currencies, b.currencies, what)
+        }
+        for (i, v) in values.enumerated() {
+            let n = 1 + i % 4
+            var one = NumberFormat.Evidence(), oneText = NumberFormat.Evidence()
+            one.addCanonical(v, count: n)
+            oneText.add(Column.canonicalText(v), count: n)
+            same(one, oneText, Column.canonicalText(v))
+            byNumber.addCanonical(v, count: n)
+            byText.add(Column.canonicalText(v), count: n)
+        }
+        same(byNumber, byText, "all values")
+    }
+
     func testDecimalCommaAndThousandsSeparators() {
         XCTAssertEqual(comma.parse("129,5"), 129.5)
         XCTAssertEqual(comma.parse("1.234,50"), 1234.5)
