@@ -30,6 +30,9 @@ public enum Trainer {
         }
         let blend = final.blend
         let labels = run.data.labels
+        let importance = try importance(encoder: final.encoder, predictor: final.predictor, blend: blend, table: table,
+                                        rows: split.holdout.map { labels.rows[$0] })
+        run.lap("importance")
         let metadata = TrainingMetadata(
             dataFile: URL(fileURLWithPath: table.source).lastPathComponent, dataSHA256: dataSHA256,
             trainedAt: ISO8601DateFormatter().string(from: Date()), leadscoreVersion: LeadScoreVersion.current,
@@ -38,9 +41,7 @@ public enum Trainer {
             split: split.description, holdout: holdout.report,
             hyperparameters: run.finalHyperparameters(final.predictor, blend: blend),
             iterations: final.predictor.iterations, leaks: leaks, leftOut: LeftOutColumn.list(schema: run.schema, leaks: leaks),
-            notices: run.notices,
-            importance: try importance(encoder: final.encoder, predictor: final.predictor, blend: blend, table: table,
-                                       rows: split.holdout.map { labels.rows[$0] }))
+            notices: run.notices, importance: importance)
         var model = LeadModel(schema: run.schema, target: run.data.target, encoder: final.encoder, predictor: final.predictor,
                               tiers: holdout.tiers, training: metadata)
         model.calibration = holdout.calibration

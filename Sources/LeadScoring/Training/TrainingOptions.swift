@@ -80,6 +80,7 @@ public struct TrainingResult: Sendable {
     public var singleColumnAUCs: [LeakFinding]
     /// Wall seconds per phase: `leakCheck`, `autoSelection`, `holdoutFit`, `finalFit` (encode and
     /// fit on every labelled row: the number to compare with another library's fit; absent
-    /// when the holdout model is kept), `profile` (feature importance and the data profile).
+    /// when the holdout model is kept), `importance` (mean absolute contributions on the holdout),
+    /// `profile` (the data profile for `drift`).
     public var timings: [String: Double]
 }

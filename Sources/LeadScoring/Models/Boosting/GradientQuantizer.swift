@@ -30,13 +30,18 @@ struct GradientQuantizer {
         out.withUnsafeMutableBufferPointer { qp in
             let g = UncheckedSendable(gp.baseAddress!), q = UncheckedSendable(qp.baseAddress!)
             parallelFor(parts: parts) { t in
-                for p in (t * chunk)..<min(rows, (t + 1) * chunk) {
-                    let z = SeededGenerator.mix(seed &+ UInt64(p) &* SeededGenerator.increment)
-                    let u1 = Float(z >> 40) * 0x1p-24, u2 = Float((z >> 16) & 0xFF_FFFF) * 0x1p-24
-                    // Floor by truncation of a positive number (the gradient level is ≥ −127).
-                    let gq = Int32(g.value[2 &* p] * gInverse + u1 + 128) &- 128
-                    let hq = Int32(g.value[2 &* p &+ 1] * hInverse + u2)
-                    q.value[p] = (gq << 16) &+ hq
+                let gh = g.value, out = q.value
+                for p in (t * chunk)..<max(t * chunk, min(rows, (t + 1) * chunk)) {
+                    let z = SeededGenerator.mix(seed &+ UInt64(truncatingIfNeeded: p) &* SeededGenerator.increment)
+                    let u1 = Float(Int32(truncatingIfNeeded: z >> 40)) * 0x1p-24
+                    let u2 = Float(Int32(truncatingIfNeeded: (z >> 16) & 0xFF_FFFF)) * 0x1p-24
+                    // ⌊x + u⌋ for 0 ≤ x + u < 2²²: x + u − ½ rounded to the nearest whole
+                    // number by adding 1.5 × 2²³ (which leaves it in the low mantissa bits),
+                    // with no conversion that checks its range (the loop vectorizes).
+                    // The gradient level is ≥ −127: shifted by 128 to stay positive.
+                    let gq = Int32(bitPattern: (gh[2 &* p] * gInverse + u1 + 127.5 + 12_582_912).bitPattern) &- 0x4B40_0000 &- 128
+                    let hq = Int32(bitPattern: (gh[2 &* p &+ 1] * hInverse + u2 - 0.5 + 12_582_912).bitPattern) &- 0x4B40_0000
+                    out[p] = (gq << 16) &+ hq
                 }
             }
         }}

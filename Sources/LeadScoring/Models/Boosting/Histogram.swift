@@ -16,7 +16,7 @@ extension TreeGrower {
         frame.withSides { main, scratch in
             do {
                 let copy = side == 0 ? main : scratch
-                let binsBase = UncheckedSendable(UnsafePointer(copy.bins)), ghBase = UncheckedSendable(UnsafePointer(copy.gh))
+                let binsBase = UncheckedSendable(UnsafePointer(copy.bins)), ghBase = UncheckedSendable(UnsafePointer(copy.gh!))
                 func build(_ part: Range<Int>, into hist: UnsafeMutablePointer<Double>) {
                     offsets3.withUnsafeBufferPointer { off3 in
                         let off = off3.baseAddress!

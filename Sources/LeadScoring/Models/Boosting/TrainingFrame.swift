@@ -15,14 +15,15 @@ final class TrainingFrame {
     /// Labels (0 or 1), one byte each: they move with every partition.
     var y: [UInt8]
     var score: [Double]
-    /// Gradient and hessian of position p at `2p` and `2p + 1`.
+    /// Gradient and hessian of position p at `2p` and `2p + 1`. With quantized gradients only
+    /// the step before `qgh`: partitions do not move them.
     var gh: [Float]
     /// With quantized gradients: position p's gradient and hessian as small integers packed in
     /// 32 bits (gradient in the high 16, hessian in the low 16); the integers times
     /// `gradientScale` / `hessianScale` are unbiased estimates of the exact values.
-    /// Partitioning then moves these 4 bytes instead of `gh`, which is only read when the tree
-    /// starts; histograms widen them to a 64-bit word (gradient in the high 32 bits) so that a
-    /// histogram bin is one integer addition per row.
+    /// Partitioning then moves these 4 bytes instead of `gh`'s 8; histograms widen them to
+    /// a 64-bit word (gradient in the high 32 bits) so that a histogram bin is one integer
+    /// addition per row.
     var qgh: [Int32] = []
     private var scratchQGH: [Int32] = []
     /// Turns gradients into `qgh` and knows their scales.
@@ -51,6 +52,7 @@ final class TrainingFrame {
     func enableQuantization() {
         qgh = [Int32](repeating: 0, count: rows)
         scratchQGH = qgh
+        scratchGH = []
     }
 
     /// Recomputes the gradients and hessians of `loss` from the current scores, on `threads`
@@ -60,8 +62,10 @@ final class TrainingFrame {
         let parts = rows >= 65_536 ? max(1, threads) : 1
         let chunk = (rows + parts - 1) / parts
         let quantized = self.quantized
-        // Largest |gradient| and hessian of each part, for the quantizer's scales.
-        var largest = [Float](repeating: 0, count: 2 * parts)
+        // Largest |gradient| and hessian of each part, for the quantizer's scales, as bit
+        // patterns: for floats ≥ 0 their order is the integers' order, and an integer maximum
+        // vectorizes (a float one must keep NaN rules).
+        var largest = [UInt32](repeating: 0, count: 2 * parts)
         score.withUnsafeBufferPointer { sp in
         y.withUnsafeBufferPointer { yp in
         gh.withUnsafeMutableBufferPointer { gp in
@@ -69,24 +73,31 @@ final class TrainingFrame {
             let s = UncheckedSendable(sp.baseAddress!), yb = UncheckedSendable(yp.baseAddress!), g = UncheckedSendable(gp.baseAddress!)
             let m = UncheckedSendable(lp.baseAddress!)
             parallelFor(parts: parts) { t in
-                var largestG: Float = 0, largestH: Float = 0
-                for p in (t * chunk)..<min(rows, (t + 1) * chunk) {
-                    if quantized {
-                        let (gf, hf) = loss.gradient(margin: Float(s.value[p]), label: Float(yb.value[p]))
-                        g.value[2 &* p] = gf; g.value[2 &* p &+ 1] = hf
-                        largestG = max(largestG, abs(gf)); largestH = max(largestH, hf)
-                    } else {
-                        let (gv, hv) = loss.gradient(margin: s.value[p], label: Double(yb.value[p]))
-                        g.value[2 &* p] = Float(gv); g.value[2 &* p &+ 1] = Float(hv)
+                let score = s.value, label = yb.value, out = g.value
+                let range = (t * chunk)..<max(t * chunk, min(rows, (t + 1) * chunk))
+                guard quantized else {
+                    for p in range {
+                        let (gv, hv) = loss.gradient(margin: score[p], label: Double(label[p]))
+                        out[2 &* p] = Float(gv); out[2 &* p &+ 1] = Float(hv)
                     }
+                    return
+                }
+                // Single precision, and no library call: the loop vectorizes.
+                var largestG: UInt32 = 0, largestH: UInt32 = 0
+                for p in range {
+                    let (gf, hf) = loss.gradient(margin: Float(score[p]), label: Float(label[p]))
+                    out[2 &* p] = gf; out[2 &* p &+ 1] = hf
+                    let gBits = gf.bitPattern & 0x7FFF_FFFF, hBits = hf.bitPattern
+                    largestG = gBits > largestG ? gBits : largestG
+                    largestH = hBits > largestH ? hBits : largestH
                 }
                 m.value[2 &* t] = largestG; m.value[2 &* t &+ 1] = largestH
             }
         }}}}
         guard quantized else { return }
-        var largestG: Float = 0, largestH: Float = 0
+        var largestG: UInt32 = 0, largestH: UInt32 = 0
         for t in 0..<parts { largestG = max(largestG, largest[2 * t]); largestH = max(largestH, largest[2 * t + 1]) }
-        quantizer.quantize(gh, into: &qgh, threads: parts, seed: seed, largest: (largestG, largestH))
+        quantizer.quantize(gh, into: &qgh, threads: parts, seed: seed, largest: (Float(bitPattern: largestG), Float(bitPattern: largestH)))
     }
 
     /// Adds `value` to the scores of positions in `range`.
@@ -99,14 +110,16 @@ final class TrainingFrame {
         var bins: UnsafeMutablePointer<UInt8>
         var y: UnsafeMutablePointer<UInt8>
         var score: UnsafeMutablePointer<Double>
-        var gh: UnsafeMutablePointer<Float>
+        /// Exact gradients (nil when quantized) or quantized ones (nil when not).
+        var gh: UnsafeMutablePointer<Float>?
         var qgh: UnsafeMutablePointer<Int32>?
     }
 
     /// Runs `body` with both copies' pointers (main first). Pointers throughout: class
     /// properties touched per element would pay a dynamic exclusivity check each time.
     func withSides<R>(_ body: (Side, Side) -> R) -> R {
-        bins.withUnsafeMutableBufferPointer { b in
+        let q = quantized  // read before the arrays are lent out
+        return bins.withUnsafeMutableBufferPointer { b in
         scratchBins.withUnsafeMutableBufferPointer { sb in
         y.withUnsafeMutableBufferPointer { yp in
         scratchY.withUnsafeMutableBufferPointer { sy in
@@ -116,8 +129,9 @@ final class TrainingFrame {
         scratchGH.withUnsafeMutableBufferPointer { sg in
         qgh.withUnsafeMutableBufferPointer { qp in
         scratchQGH.withUnsafeMutableBufferPointer { sq in
-            body(Side(bins: b.baseAddress!, y: yp.baseAddress!, score: sp.baseAddress!, gh: gp.baseAddress!, qgh: qp.baseAddress),
-                 Side(bins: sb.baseAddress!, y: sy.baseAddress!, score: ss.baseAddress!, gh: sg.baseAddress!, qgh: sq.baseAddress))
+            // (An empty array may still lend a pointer: the gradients not kept are nil here.)
+            body(Side(bins: b.baseAddress!, y: yp.baseAddress!, score: sp.baseAddress!, gh: q ? nil : gp.baseAddress, qgh: q ? qp.baseAddress : nil),
+                 Side(bins: sb.baseAddress!, y: sy.baseAddress!, score: ss.baseAddress!, gh: q ? nil : sg.baseAddress, qgh: q ? sq.baseAddress : nil))
         }}}}}}}}}}
     }
 
@@ -146,7 +160,7 @@ final class TrainingFrame {
     /// child's histogram while its rows move, instead of reading them again: slower, 10.3 s
     /// for both against 5.7 + 3.4 s in the same run.)
     func partition(start: Int, count: Int, from: Int, threads: Int = 1, key: PartitionKey) -> Int {
-        let nf = featureCount, quantized = self.quantized
+        let nf = featureCount
         let parts = threads > 1 && count >= 20_000 ? threads : 1
         let chunk = (count + parts - 1) / parts
         var lefts = [Int](repeating: 0, count: parts)
@@ -181,15 +195,23 @@ final class TrainingFrame {
                 let rightsBefore = (lo - start) - leftsBefore
                 var l = start &+ leftsBefore, r = start &+ count &- 1 &- rightsBefore
                 let s = src.value, d = dst.value, sideTable = side.value, keyBase = keys.value
-                for p in lo..<hi {
-                    let isLeft = Int(sideTable[Int(keyBase[p &* keyStride])])
-                    let q = r &+ ((l &- r) & (0 &- isLeft))
-                    l &+= isLeft
-                    r &-= 1 &- isLeft
-                    let from = s.bins + p &* nf, to = d.bins + q &* nf
-                    for f in 0..<nf { to[f] = from[f] }
-                    d.y[q] = s.y[p]; d.score[q] = s.score[p]
-                    if quantized { d.qgh![q] = s.qgh![p] } else { d.gh[2 &* q] = s.gh[2 &* p]; d.gh[2 &* q &+ 1] = s.gh[2 &* p &+ 1] }
+                // One loop per kind of gradient, so the loop tests nothing but the side.
+                @inline(__always) func move(_ moveGradient: (_ from: Int, _ to: Int) -> Void) {
+                    for p in lo..<hi {
+                        let isLeft = Int(sideTable[Int(keyBase[p &* keyStride])])
+                        let q = r &+ ((l &- r) & (0 &- isLeft))
+                        l &+= isLeft
+                        r &-= 1 &- isLeft
+                        let from = s.bins + p &* nf, to = d.bins + q &* nf
+                        for f in 0..<nf { to[f] = from[f] }
+                        d.y[q] = s.y[p]; d.score[q] = s.score[p]
+                        moveGradient(p, q)
+                    }
+                }
+                if let sq = s.qgh, let dq = d.qgh {
+                    move { dq[$1] = sq[$0] }
+                } else if let sg = s.gh, let dg = d.gh {
+                    move { dg[2 &* $1] = sg[2 &* $0]; dg[2 &* $1 &+ 1] = sg[2 &* $0 &+ 1] }
                 }
                 if parts == 1 { leftCounts.value[0] = l &- start }
             }
@@ -224,7 +246,7 @@ final class TrainingFrame {
                 lo = hi
             }
         }
-        let nf = featureCount, quantized = self.quantized
+        let nf = featureCount
         withSides { main, scratch in
             let m = UncheckedSendable(main), s = UncheckedSendable(scratch)
             parallelFor(parts: parts) { t in
@@ -234,8 +256,8 @@ final class TrainingFrame {
                     (main.bins + lo * nf).update(from: scratch.bins + lo * nf, count: n * nf)
                     (main.y + lo).update(from: scratch.y + lo, count: n)
                     (main.score + lo).update(from: scratch.score + lo, count: n)
-                    if quantized { (main.qgh! + lo).update(from: scratch.qgh! + lo, count: n) }
-                    else { (main.gh + 2 * lo).update(from: scratch.gh + 2 * lo, count: 2 * n) }
+                    if let to = main.qgh, let from = scratch.qgh { (to + lo).update(from: from + lo, count: n) }
+                    if let to = main.gh, let from = scratch.gh { (to + 2 * lo).update(from: from + 2 * lo, count: 2 * n) }
                 }
             }
         }

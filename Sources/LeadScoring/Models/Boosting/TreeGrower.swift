@@ -23,21 +23,20 @@ struct TreeGrower {
     /// Grows a tree on positions `0 ..< count` of `frame` (reordered so that each leaf's rows are
     /// contiguous). Returns the tree and each leaf node's position range.
     func grow(_ frame: TrainingFrame, count: Int, features: [Int], learningRate: Double) -> (Tree, [(node: Int, start: Int, count: Int)]) {
-        var sumG = 0.0, sumH = 0.0
-        frame.gh.withUnsafeBufferPointer { gp in
-            for p in 0..<count { sumG += Double(gp[2 &* p]); sumH += Double(gp[2 &* p &+ 1]) }
-        }
         let s = settings
         func leafValue(_ g: Double, _ h: Double) -> Double { -g / (h + s.l2) * learningRate }
-        var nodes = [TreeNode.leaf(value: leafValue(sumG, sumH), count: Double(count))]
         let rootHist = histogram(frame, 0..<count, side: 0)
-        // Split search and leaf values work on the histogram's sums; with quantized gradients
-        // those are the quantized ones (feature 0's bins cover every row), as in LightGBM.
-        var rootG = sumG, rootH = sumH
+        // Split search and leaf values work on the exact sums, or with quantized gradients on
+        // the histogram's quantized ones (feature 0's bins cover every row), as in LightGBM.
+        var rootG = 0.0, rootH = 0.0
         if frame.quantized {
-            rootG = 0; rootH = 0
             for b in 0..<mapper.features[0].totalBins { rootG += rootHist[3 * b]; rootH += rootHist[3 * b + 1] }
+        } else {
+            frame.gh.withUnsafeBufferPointer { gp in
+                for p in 0..<count { rootG += Double(gp[2 &* p]); rootH += Double(gp[2 &* p &+ 1]) }
+            }
         }
+        var nodes = [TreeNode.leaf(value: leafValue(rootG, rootH), count: Double(count))]
         var leaves = [Leaf(node: 0, start: 0, count: count, side: 0, depth: 0, g: rootG, h: rootH, histogram: rootHist,
                            best: bestSplit(histogram: rootHist, g: rootG, h: rootH, count: Double(count), features: features))]
         while leaves.count < s.leaves {
