@@ -14,7 +14,11 @@ final class TrainingFrame {
     var bins: [UInt8]
     /// Labels (0 or 1), one byte each: they move with every partition.
     var y: [UInt8]
-    var score: [Double]
+    /// Margins so far, in single precision: they move with every partition (4 bytes of the 41
+    /// a quantized row of 32 features moves, instead of 8), and only the gradients are made
+    /// from them, which are single precision too. (The model's trees hold double-precision values; its scores are recomputed
+    /// from them.)
+    var score: [Float]
     /// Gradient and hessian of position p at `2p` and `2p + 1`. With quantized gradients only
     /// the step before `qgh`: partitions do not move them.
     var gh: [Float]
@@ -33,14 +37,14 @@ final class TrainingFrame {
     var quantized: Bool { !qgh.isEmpty }
     /// The second copy of the rows.
     private var scratchBins: [UInt8]
-    private var scratchY: [UInt8], scratchScore: [Double], scratchGH: [Float]
+    private var scratchY: [UInt8], scratchScore: [Float], scratchGH: [Float]
 
     init(bins: [UInt8], featureCount: Int, y: [Double], baseScore: Double) {
         rows = y.count
         self.featureCount = featureCount
         self.bins = bins
         self.y = y.map { $0 > 0.5 ? 1 : 0 }
-        score = [Double](repeating: baseScore, count: y.count)
+        score = [Float](repeating: Float(baseScore), count: y.count)
         gh = [Float](repeating: 0, count: 2 * y.count)
         scratchBins = [UInt8](repeating: 0, count: bins.count)
         scratchY = self.y
@@ -77,7 +81,7 @@ final class TrainingFrame {
                 let range = (t * chunk)..<max(t * chunk, min(rows, (t + 1) * chunk))
                 guard quantized else {
                     for p in range {
-                        let (gv, hv) = loss.gradient(margin: score[p], label: Double(label[p]))
+                        let (gv, hv) = loss.gradient(margin: Double(score[p]), label: Double(label[p]))
                         out[2 &* p] = Float(gv); out[2 &* p &+ 1] = Float(hv)
                     }
                     return
@@ -85,7 +89,7 @@ final class TrainingFrame {
                 // Single precision, and no library call: the loop vectorizes.
                 var largestG: UInt32 = 0, largestH: UInt32 = 0
                 for p in range {
-                    let (gf, hf) = loss.gradient(margin: Float(score[p]), label: Float(label[p]))
+                    let (gf, hf) = loss.gradient(margin: score[p], label: Float(label[p]))
                     out[2 &* p] = gf; out[2 &* p &+ 1] = hf
                     let gBits = gf.bitPattern & 0x7FFF_FFFF, hBits = hf.bitPattern
                     largestG = gBits > largestG ? gBits : largestG
@@ -102,6 +106,7 @@ final class TrainingFrame {
 
     /// Adds `value` to the scores of positions in `range`.
     func addScore(_ value: Double, _ range: Range<Int>) {
+        let value = Float(value)
         score.withUnsafeMutableBufferPointer { sp in for p in range { sp[p] += value } }
     }
 
@@ -109,7 +114,7 @@ final class TrainingFrame {
     struct Side {
         var bins: UnsafeMutablePointer<UInt8>
         var y: UnsafeMutablePointer<UInt8>
-        var score: UnsafeMutablePointer<Double>
+        var score: UnsafeMutablePointer<Float>
         /// Exact gradients (nil when quantized) or quantized ones (nil when not).
         var gh: UnsafeMutablePointer<Float>?
         var qgh: UnsafeMutablePointer<Int32>?
