@@ -16,8 +16,8 @@ final class TrainingFrame {
     var y: [UInt8]
     /// Margins so far, in single precision: they move with every partition (4 bytes of the 41
     /// a quantized row of 32 features moves, instead of 8), and only the gradients are made
-    /// from them, which are single precision too. (The model's trees hold double-precision values; its scores are recomputed
-    /// from them.)
+    /// from them, in single precision too. (The trees keep double-precision leaf values, and
+    /// the model's scores are computed from those.)
     var score: [Float]
     /// Gradient and hessian of position p at `2p` and `2p + 1`. With quantized gradients only
     /// the step before `qgh`: partitions do not move them.
@@ -134,7 +134,7 @@ final class TrainingFrame {
         scratchGH.withUnsafeMutableBufferPointer { sg in
         qgh.withUnsafeMutableBufferPointer { qp in
         scratchQGH.withUnsafeMutableBufferPointer { sq in
-            // (An empty array may still lend a pointer: the gradients not kept are nil here.)
+            // (An empty array may still lend a pointer: the gradients that do not move are nil.)
             body(Side(bins: b.baseAddress!, y: yp.baseAddress!, score: sp.baseAddress!, gh: q ? nil : gp.baseAddress, qgh: q ? qp.baseAddress : nil),
                  Side(bins: sb.baseAddress!, y: sy.baseAddress!, score: ss.baseAddress!, gh: q ? nil : sg.baseAddress, qgh: q ? sq.baseAddress : nil))
         }}}}}}}}}}
