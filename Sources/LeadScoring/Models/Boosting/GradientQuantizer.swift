@@ -37,7 +37,9 @@ struct GradientQuantizer {
                     let u2 = Float(Int32(truncatingIfNeeded: (z >> 16) & 0xFF_FFFF)) * 0x1p-24
                     // ⌊x + u⌋ for 0 ≤ x + u < 2²²: x + u − ½ rounded to the nearest whole
                     // number by adding 1.5 × 2²³ (which leaves it in the low mantissa bits),
-                    // with no conversion that checks its range (the loop vectorizes).
+                    // with no conversion that checks its range (the loop vectorizes). (When
+                    // x + u is an odd whole number exactly, the tie goes to the even one below:
+                    // with 24-bit uniforms, rarer than 1 in 2²⁴.)
                     // The gradient level is ≥ −127: shifted by 128 to stay positive.
                     let gq = Int32(bitPattern: (gh[2 &* p] * gInverse + u1 + 127.5 + 12_582_912).bitPattern) &- 0x4B40_0000 &- 128
                     let hq = Int32(bitPattern: (gh[2 &* p &+ 1] * hInverse + u2 - 0.5 + 12_582_912).bitPattern) &- 0x4B40_0000
