@@ -112,7 +112,7 @@ public struct SchemaInference: Sendable {
     }
 
     func inferColumn(name: String, counts: ValueCounts, decimal: NumberFormat.DecimalMark?, semicolonFile: Bool) -> ColumnSchema {
-        var c = counts
+        let c = counts
         let examples = SchemaInference.mostFrequent(c.counts, 5)
         var column = ColumnSchema(name: name, kind: .categorical, present: c.present, missing: c.missing,
                                   distinct: c.distinct, examples: Array(examples), dayFirst: nil,
@@ -137,9 +137,6 @@ public struct SchemaInference: Sendable {
             column.kind = .boolean
             return column
         }
-        if !c.evidenceOfCounts {
-            for (v, n) in c.counts { c.evidence.add(v, count: n) }
-        }
         let isNameId = SchemaInference.looksLikeIdentifierName(name)
         if asNumbers(&column, c, isNameId: isNameId, decimal: decimal, semicolonFile: semicolonFile) { return column }
         if !isNameId, asDates(&column, c) { return column }
@@ -155,10 +152,9 @@ public struct SchemaInference: Sendable {
         /// A lower bound when numbers went uncounted (they are all distinct from the counted ones
         /// only in the worst case; the exact figure does not change any decision).
         var distinct = 0
+        /// Every present value weighed, counted or not (the typed count does it on the
+        /// worker threads, from the numbers themselves).
         var evidence = NumberFormat.Evidence()
-        /// Whether `evidence` already weighs the counted values too (the typed count adds them
-        /// while it counts, on the worker threads); otherwise inference adds them.
-        var evidenceOfCounts = false
     }
 
     func count(_ values: [String]) -> ValueCounts {
@@ -175,6 +171,7 @@ public struct SchemaInference: Sendable {
             }
             c.counts[key, default: 0] += 1
         }
+        for (v, n) in c.counts { c.evidence.add(v, count: n) }
         c.present = values.count - c.missing
         c.distinct = c.counts.count + uncounted
         return c
@@ -197,7 +194,6 @@ public struct SchemaInference: Sendable {
                 c.counts[key, default: 0] += perCode[code]
                 c.evidence.add(key, count: perCode[code])
             }
-            c.evidenceOfCounts = true
             c.present = codes.count - c.missing
             c.distinct = c.counts.count
         case let .numbers(cells):
@@ -249,7 +245,6 @@ public struct SchemaInference: Sendable {
                 evidence.addCanonical(number, count: n)
             }
             c.evidence = evidence
-            c.evidenceOfCounts = true
             c.present = cells.values.count - c.missing
             c.distinct = c.counts.count + uncounted
         }

@@ -115,7 +115,7 @@ final class TrainingFrame {
         var bins: UnsafeMutablePointer<UInt8>
         var y: UnsafeMutablePointer<UInt8>
         var score: UnsafeMutablePointer<Float>
-        /// Exact gradients (nil when quantized) or quantized ones (nil when not).
+        /// The gradients that move: exact ones (`gh`) or, when quantized, `qgh`; the other is nil.
         var gh: UnsafeMutablePointer<Float>?
         var qgh: UnsafeMutablePointer<Int32>?
     }
