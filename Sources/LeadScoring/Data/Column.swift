@@ -21,6 +21,9 @@ public struct Column: RandomAccessCollection, Sendable {
         public var exceptionRows: [Int32]
         public var exceptionCodes: [UInt32]
         public var exceptionTexts: [String]
+        /// The shapes of the numbers in `values` (for schema inference), when the reader
+        /// tallied them; nil for cells made otherwise (a subset).
+        var shapes: NumberShape.Tally? = nil
 
         /// The exception's text at row r, if r is one.
         func exception(_ r: Int) -> String? {
@@ -224,6 +227,13 @@ public struct Column: RandomAccessCollection, Sendable {
     /// m < 2⁵³ and k ≤ 22 is one correctly rounded division.
     @inline(__always)
     public static func canonicalNumber(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+        var shape = 0
+        return canonicalNumber(p, n, shape: &shape)
+    }
+
+    /// The same, with the number's `NumberShape.index` in `shape`.
+    @inline(__always)
+    static func canonicalNumber(_ p: UnsafePointer<UInt8>, _ n: Int, shape: inout Int) -> Double? {
         guard n > 0 else { return nil }
         var i = 0
         let negative = p[0] == 0x2D
@@ -241,6 +251,7 @@ public struct Column: RandomAccessCollection, Sendable {
                 mantissa = mantissa &* 10 &+ UInt64(d); significant += 1; i += 1
             }
         }
+        let integerDigits = significant
         if i < n {
             guard p[i] == 0x2E, i + 1 < n, p[n - 1] != 0x30 else { return nil }
             i += 1
@@ -254,6 +265,7 @@ public struct Column: RandomAccessCollection, Sendable {
         }
         guard significant <= 15, decimals <= 22 else { return nil }
         if mantissa == 0 && negative { return nil }
+        shape = NumberShape(negative: negative, decimals: decimals, integerDigits: integerDigits).index
         let m = Double(mantissa)
         let v = decimals == 0 ? m : m / powersOfTen[decimals]
         return negative ? -v : v
@@ -264,10 +276,49 @@ public struct Column: RandomAccessCollection, Sendable {
         return text.withUTF8 { b in b.baseAddress.flatMap { canonicalNumber($0, b.count) } }
     }
 
+    /// The text of `v` when it is m ÷ 10^k for a whole m < 10^15 and k ≤ 22 (every number
+    /// `canonicalNumber` reads), else nil: the digits of m with k decimals, found without
+    /// the general shortest-digits algorithm. A decimal of at most 15 significant digits is
+    /// the only one of them that reads as its double, so the smallest such k gives the text
+    /// `v.description` would (the check divides back, as reading the text would).
+    static func shortDecimalText(_ v: Double) -> String? {
+        let a = abs(v)
+        guard a < 1e15, v != 0 || v.sign == .plus else { return nil }
+        var k = 0, m = 0.0
+        while true {
+            let scaled = a * powersOfTen[k]
+            guard scaled < 1e15 else { return nil }
+            m = scaled.rounded()
+            if m / powersOfTen[k] == a { break }
+            k += 1
+            if k > 22 { return nil }
+        }
+        var digits = UInt64(m)
+        let negative = v < 0
+        return String(unsafeUninitializedCapacity: 48) { out in
+            // Written backwards from the end of a 48-byte window, then moved to the front.
+            var i = 48
+            var written = 0
+            repeat {
+                i -= 1; out[i] = UInt8(0x30 + digits % 10); digits /= 10; written += 1
+                if written == k { i -= 1; out[i] = 0x2E; if digits == 0 { i -= 1; out[i] = 0x30 } }
+            } while digits > 0 || written < k
+            if negative { i -= 1; out[i] = 0x2D }
+            let n = 48 - i
+            for j in 0..<n { out[j] = out[i + j] }
+            return n
+        }
+    }
+
     /// The canonical text of a number read by `canonicalNumber` (plain decimals, never an
     /// exponent): Swift's shortest round-trip digits, which for at most 15 significant digits
     /// are the digits the text had.
     public static func canonicalText(_ v: Double) -> String {
+        shortDecimalText(v) ?? plainDescription(v)
+    }
+
+    /// Swift's shortest round-trip digits of `v`, written without an exponent.
+    static func plainDescription(_ v: Double) -> String {
         var s = v.description
         guard let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) else {
             if s.hasSuffix(".0") { s.removeLast(2) }
@@ -310,14 +361,38 @@ final class ColumnBuilder {
         var codes = Growable<UInt32>()
         /// Exception texts (number mode) or every text (dictionary mode).
         var dictionary = ByteDictionary()
+        /// The shapes of `values`' numbers (`NumberShape.Tally`, in plain memory); `tallied`
+        /// false once cells without their shapes were absorbed.
+        var shapeCounts = UnsafeMutablePointer<Int>.allocate(capacity: NumberShape.count)
+        var shapeExamples = UnsafeMutablePointer<Double>.allocate(capacity: NumberShape.count)
+        var tallied = true
+
+        init() {
+            shapeCounts.initialize(repeating: 0, count: NumberShape.count)
+            shapeExamples.initialize(repeating: 0, count: NumberShape.count)
+        }
+
+        /// Appends a cell the parser read as a canonical number `v` of shape `shape` (its
+        /// text is `p`, `n` bytes).
+        @inline(__always)
+        mutating func append(_ p: UnsafePointer<UInt8>, _ n: Int, number v: Double, shape: Int) {
+            guard isNumbers else { return append(p, n) }
+            values.append(v)
+            if shapeCounts[shape] == 0 { shapeExamples[shape] = v }
+            shapeCounts[shape] += 1
+            count += 1
+        }
 
         @inline(__always)
         mutating func append(_ p: UnsafePointer<UInt8>?, _ n: Int) {
             if isNumbers {
+                var shape = 0
                 if n == 0 {
                     values.append(.nan)
-                } else if let v = Column.canonicalNumber(p!, n) {
+                } else if let v = Column.canonicalNumber(p!, n, shape: &shape) {
                     values.append(v)
+                    if shapeCounts[shape] == 0 { shapeExamples[shape] = v }
+                    shapeCounts[shape] += 1
                 } else {
                     values.append(.nan)
                     exceptionRows.append(Int32(truncatingIfNeeded: count))
@@ -361,6 +436,23 @@ final class ColumnBuilder {
 
         mutating func free() {
             values.free(); exceptionRows.free(); exceptionCodes.free(); codes.free(); dictionary.free()
+            shapeCounts.deallocate(); shapeExamples.deallocate()
+        }
+
+        /// The shape tally, when every number's shape is in it.
+        var tally: NumberShape.Tally? {
+            guard isNumbers && tallied else { return nil }
+            return NumberShape.Tally(counts: Array(UnsafeBufferPointer(start: shapeCounts, count: NumberShape.count)),
+                                     examples: Array(UnsafeBufferPointer(start: shapeExamples, count: NumberShape.count)))
+        }
+
+        /// Adds a tally of absorbed cells (nil: their shapes are unknown).
+        mutating func add(_ tally: NumberShape.Tally?) {
+            guard let tally else { tallied = false; return }
+            for k in 0..<NumberShape.count where tally.counts[k] > 0 {
+                if shapeCounts[k] == 0 { shapeExamples[k] = tally.examples[k] }
+                shapeCounts[k] += tally.counts[k]
+            }
         }
     }
 
@@ -395,6 +487,7 @@ final class ColumnBuilder {
                 b.pointee.dictionary.bytes(UInt32(code)).withUnsafeBufferPointer { a.pointee.dictionary.code($0.baseAddress ?? ByteDictionary.empty, $0.count) }
             }
             a.pointee.values.append(contentsOf: b.pointee.values)
+            a.pointee.add(b.pointee.tally)
             for k in 0..<b.pointee.exceptionRows.count {
                 a.pointee.exceptionRows.append(Int32(truncatingIfNeeded: Int(b.pointee.exceptionRows[k]) + offset))
                 a.pointee.exceptionCodes.append(remap[Int(b.pointee.exceptionCodes[k])])
@@ -423,6 +516,7 @@ final class ColumnBuilder {
         switch column.storage {
         case let .numbers(cells):
             b.pointee.values.append(contentsOf: cells.values)
+            b.pointee.add(cells.shapes)
             for t in cells.exceptionTexts { var t = t; _ = t.withUTF8 { b.pointee.dictionary.code($0.baseAddress ?? ByteDictionary.empty, $0.count) } }
             for (r, c) in zip(cells.exceptionRows, cells.exceptionCodes) { b.pointee.exceptionRows.append(r); b.pointee.exceptionCodes.append(c) }
             b.pointee.count = cells.values.count
@@ -446,7 +540,8 @@ final class ColumnBuilder {
         let column: Column
         if s.pointee.isNumbers {
             column = Column(storage: .numbers(Column.NumberCells(values: s.pointee.values.array(), exceptionRows: s.pointee.exceptionRows.array(),
-                                                                 exceptionCodes: s.pointee.exceptionCodes.array(), exceptionTexts: texts)))
+                                                                 exceptionCodes: s.pointee.exceptionCodes.array(), exceptionTexts: texts,
+                                                                 shapes: s.pointee.tally)))
         } else {
             column = Column(storage: .dictionary(codes: s.pointee.codes.array(), texts: texts))
         }

@@ -78,35 +78,27 @@ public struct NumberFormat: Codable, Equatable, Hashable, Sendable, CustomString
         /// up to three decimals (`1.234`) may be a thousands dot, so its text is weighed;
         /// longer fractions read with a decimal point only.
         mutating func addCanonical(_ v: Double, count n: Int = 1) {
-            if abs(v) < 9e15 ? Double(Int64(v)) == v : v == v.rounded() {
+            addCanonical(v, shape: NumberShape(v), count: n)
+        }
+
+        /// The same for `n` numbers of the given shape, `v` one of them.
+        mutating func addCanonical(_ v: Double, shape: NumberShape, count n: Int) {
+            if shape.decimals == 0 {
                 point += n; pointIntegers += n; comma += n; commaIntegers += n
                 return
             }
             // From 1e12, or beyond three decimals, a dot reads as a decimal point only.
-            let a = abs(v)
-            guard a < 1e12 else { point += n; pointOnly += n; return }
+            guard shape.integerDigits < NumberShape.manyDigits, shape.decimals < NumberShape.manyDecimals else {
+                point += n; pointOnly += n; return
+            }
             // Up to three decimals: whether the dot reads as a thousands separator depends on
             // the text's shape only (sign, digits before the dot, decimals), so the text is
             // weighed once per shape and the outcome repeated.
-            // Its text has at most three decimals exactly when the nearest whole number of
-            // thousandths, divided back (a correctly rounded division, as reading the text
-            // would be), is the number itself; most measured values are not, and need no
-            // further look. (A tolerance instead took 254.1562 for 254.156.)
-            let thousandths = Double(Int64(a * 1000 + 0.5))
-            if thousandths / 1000 != a { point += n; pointOnly += n; return }
-            var decimals = 3
-            for d in 1...2 {
-                // Nearest whole number by conversion (x < 1e15 here): no libm call per cell.
-                let p = Column.powersOfTen[d]
-                if Double(Int64(a * p + 0.5)) / p == a { decimals = d; break }
-            }
-            var integerDigits = 0
-            while integerDigits < 22 && a >= Column.powersOfTen[integerDigits] { integerDigits += 1 }
-            let shape = (v < 0 ? 1 : 0) + 2 * decimals + 8 * integerDigits
-            if shapes.isEmpty { shapes = [Int8](repeating: -1, count: Evidence.shapeCount) }
-            if shapes[shape] >= 0 {
+            let key = shape.index
+            if shapes.isEmpty { shapes = [Int8](repeating: -1, count: NumberShape.count) }
+            if shapes[key] >= 0 {
                 point += n
-                if shapes[shape] == 1 {
+                if shapes[key] == 1 {
                     comma += n; commaIntegers += n; ambiguous += n
                     groupings[.comma, default: [:]][".", default: 0] += n
                 } else {
@@ -116,12 +108,20 @@ public struct NumberFormat: Codable, Equatable, Hashable, Sendable, CustomString
             }
             let before = comma
             add(Column.canonicalText(v), count: n)
-            shapes[shape] = comma > before ? 1 : 0
+            shapes[key] = comma > before ? 1 : 0
         }
+
+        /// Every number of a column's tally (`NumberShape.Tally`), as `addCanonical` would
+        /// add them one by one.
+        mutating func addCanonical(_ tally: NumberShape.Tally) {
+            for key in 0..<NumberShape.count where tally.counts[key] > 0 {
+                addCanonical(tally.examples[key], shape: NumberShape(index: key), count: tally.counts[key])
+            }
+        }
+
         /// `addCanonical`'s outcome per shape (-1 not seen yet, 0 point only, 1 either way),
-        /// indexed by shape: sign + 2 × decimals (1...3) + 8 × integer digits (0...12).
+        /// indexed by `NumberShape.index`.
         private var shapes: [Int8] = []
-        private static let shapeCount = 1 + 2 * 3 + 8 * 12 + 1
 
         /// Values readable with a decimal point / a decimal comma, and the whole numbers among them.
         public private(set) var point = 0, comma = 0

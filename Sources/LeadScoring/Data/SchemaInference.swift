@@ -113,7 +113,7 @@ public struct SchemaInference: Sendable {
 
     func inferColumn(name: String, counts: ValueCounts, decimal: NumberFormat.DecimalMark?, semicolonFile: Bool) -> ColumnSchema {
         let c = counts
-        let examples = SchemaInference.mostFrequent(c.counts, 5)
+        let examples = c.mostFrequent(5)
         var column = ColumnSchema(name: name, kind: .categorical, present: c.present, missing: c.missing,
                                   distinct: c.distinct, examples: Array(examples), dayFirst: nil,
                                   notice: nil, overridden: false)
@@ -129,10 +129,11 @@ public struct SchemaInference: Sendable {
         }
         // Two values apart from case (a yes/no pair): stop at a third.
         var lowered = Set<String>()
-        for key in c.counts.keys {
+        for key in c.texts.keys {
             lowered.insert(key.lowercased())
             if lowered.count > 2 { break }
         }
+        for (number, _) in c.numbers where lowered.count <= 2 { lowered.insert(Column.canonicalText(number)) }
         if lowered.count == 2, Values.booleanPairs.contains(where: { lowered == [$0.0, $0.1] }) {
             column.kind = .boolean
             return column
@@ -147,7 +148,11 @@ public struct SchemaInference: Sendable {
     /// A column's values counted: distinct trimmed values with their counts, missing ones, and
     /// the evidence about how its numbers are written.
     struct ValueCounts {
-        var counts: [String: Int] = [:]
+        /// Distinct values by text, but for `numbers`.
+        var texts: [String: Int] = [:]
+        /// Distinct canonical numbers counted by value (a typed number column's; their texts
+        /// are made when asked for, which a number column seldom needs).
+        var numbers: [(value: Double, count: Int)] = []
         var missing = 0, present = 0
         /// A lower bound when numbers went uncounted (they are all distinct from the counted ones
         /// only in the worst case; the exact figure does not change any decision).
@@ -155,6 +160,31 @@ public struct SchemaInference: Sendable {
         /// Every present value weighed, counted or not (the typed count does it on the
         /// worker threads, from the numbers themselves).
         var evidence = NumberFormat.Evidence()
+
+        /// Every counted value by text.
+        var counts: [String: Int] {
+            var all = texts
+            for (number, n) in numbers { all[Column.canonicalText(number), default: 0] += n }
+            return all
+        }
+
+        /// The `k` most frequent values (`SchemaInference.mostFrequent` of `counts`), making
+        /// texts only for the numbers that could be among them.
+        func mostFrequent(_ k: Int) -> [String] {
+            guard !numbers.isEmpty else { return SchemaInference.mostFrequent(texts, k) }
+            // Every one of the k most frequent occurs at least as often as the k-th highest count.
+            var highest: [Int] = []
+            func offer(_ n: Int) {
+                if highest.count == k { if n <= highest[k - 1] { return }; highest.removeLast() }
+                highest.insert(n, at: highest.firstIndex { $0 < n } ?? highest.count)
+            }
+            for n in texts.values { offer(n) }
+            for (_, n) in numbers { offer(n) }
+            let least = highest.count == k ? highest[k - 1] : 0
+            var candidates = texts.filter { $0.value >= least }
+            for (number, n) in numbers where n >= least { candidates[Column.canonicalText(number)] = n }
+            return SchemaInference.mostFrequent(candidates, k)
+        }
     }
 
     func count(_ values: [String]) -> ValueCounts {
@@ -163,17 +193,17 @@ public struct SchemaInference: Sendable {
         for v in values {
             if missingTokens.isMissing(v) { c.missing += 1; continue }
             let key = Values.trim(v)
-            if c.counts.count >= SchemaInference.numericDistinctCap, c.counts[key] == nil, Values.number(key) != nil {
+            if c.texts.count >= SchemaInference.numericDistinctCap, c.texts[key] == nil, Values.number(key) != nil {
                 // Beyond the cap plain numbers are weighed one by one instead of counted.
                 c.evidence.add(key)
                 uncounted += 1
                 continue
             }
-            c.counts[key, default: 0] += 1
+            c.texts[key, default: 0] += 1
         }
-        for (v, n) in c.counts { c.evidence.add(v, count: n) }
+        for (v, n) in c.texts { c.evidence.add(v, count: n) }
         c.present = values.count - c.missing
-        c.distinct = c.counts.count + uncounted
+        c.distinct = c.texts.count + uncounted
         return c
     }
 
@@ -191,18 +221,22 @@ public struct SchemaInference: Sendable {
             for (code, text) in texts.enumerated() where perCode[code] > 0 {
                 if missingTokens.isMissing(text) { c.missing += perCode[code]; continue }
                 let key = Values.trim(text)
-                c.counts[key, default: 0] += perCode[code]
+                c.texts[key, default: 0] += perCode[code]
                 c.evidence.add(key, count: perCode[code])
             }
             c.present = codes.count - c.missing
-            c.distinct = c.counts.count
+            c.distinct = c.texts.count
         case let .numbers(cells):
             // Missing tokens that are numbers (`-1`, `0`) count as missing.
             let missingNumbers = missingTokens.numbers
-            var numbers = NumberCounts()
+            let numbers = NumberCounts()
             var texts: [String: Int] = [:]
             var uncounted = 0, missing = 0
             var evidence = NumberFormat.Evidence()
+            // The reader's tally weighs the cells' numbers per shape; without it (a subset)
+            // each number is weighed, the counted ones once per distinct value.
+            var tally = cells.shapes
+            let perNumber = tally == nil
             var e = 0
             let exceptions = cells.exceptionRows
             let cap = SchemaInference.numericDistinctCap
@@ -210,6 +244,7 @@ public struct SchemaInference: Sendable {
                 for r in 0..<values.count {
                     let v = values[r]
                     var number = v
+                    var tallied = true
                     if v.isNaN {
                         guard e < exceptions.count, Int(exceptions[e]) == r else { missing += 1; continue }  // empty
                         let text = cells.exceptionTexts[Int(cells.exceptionCodes[e])]
@@ -218,6 +253,7 @@ public struct SchemaInference: Sendable {
                         let key = Values.trim(text)
                         if let n = Column.canonicalNumber(key) {
                             number = n
+                            tallied = false
                         } else {
                             if texts[key] == nil, numbers.count + texts.count >= cap, Values.number(key) != nil {
                                 evidence.add(key)
@@ -229,24 +265,26 @@ public struct SchemaInference: Sendable {
                         }
                     }
                     let key = number.bitPattern
-                    if !missingNumbers.isEmpty && missingNumbers.contains(key) { missing += 1; continue }
+                    if !missingNumbers.isEmpty && missingNumbers.contains(key) {
+                        missing += 1
+                        if tallied { tally?.counts[NumberShape(number).index] -= 1 }
+                        continue
+                    }
+                    if !tallied && !perNumber { evidence.addCanonical(number) }
                     if !numbers.increment(key, adding: numbers.count + texts.count < cap) {
-                        evidence.addCanonical(number)
+                        if perNumber { evidence.addCanonical(number) }
                         uncounted += 1
                     }
                 }
             }
             c.missing = missing
             for (key, n) in texts { evidence.add(key, count: n) }
-            c.counts = texts
-            for (key, n) in numbers.entries {
-                let number = Double(bitPattern: key)
-                c.counts[Column.canonicalText(number), default: 0] += n
-                evidence.addCanonical(number, count: n)
-            }
+            c.texts = texts
+            c.numbers = numbers.entries
+            if let tally { evidence.addCanonical(tally) } else { for (number, n) in c.numbers { evidence.addCanonical(number, count: n) } }
             c.evidence = evidence
             c.present = cells.values.count - c.missing
-            c.distinct = c.counts.count + uncounted
+            c.distinct = texts.count + c.numbers.count + uncounted
         }
         return c
     }
@@ -299,8 +337,9 @@ public struct SchemaInference: Sendable {
 
     /// Identifiers, free text, too many categories, or (by default) categories.
     private func asTextOrCategories(_ column: inout ColumnSchema, _ c: ValueCounts, isNameId: Bool) {
-        let meanLength = Double(c.counts.reduce(0) { $0 + $1.key.count * $1.value }) / Double(c.present)
-        let hasSpaces = c.counts.keys.prefix(200).filter { $0.contains(" ") }.count > min(100, c.distinct / 2)
+        let counts = c.counts
+        let meanLength = Double(counts.reduce(0) { $0 + $1.key.count * $1.value }) / Double(c.present)
+        let hasSpaces = counts.keys.prefix(200).filter { $0.contains(" ") }.count > min(100, c.distinct / 2)
         if isNameId || (c.distinct == c.present && c.present >= 20 && !hasSpaces) {
             column.kind = .identifier
             column.notice = "identifier: kept out of the features, used to key the output"
@@ -310,7 +349,7 @@ public struct SchemaInference: Sendable {
         } else if c.distinct > maxCategories {
             column.kind = .text
             column.notice = "\(c.distinct) distinct values (more than \(maxCategories)): kept out of the features; "
-                + keepAdvice(name: column.name, counts: c.counts, evidence: c.evidence, present: c.present)
+                + keepAdvice(name: column.name, counts: counts, evidence: c.evidence, present: c.present)
         }
     }
 
@@ -365,47 +404,62 @@ public struct SchemaInference: Sendable {
     }
 }
 
-/// Counts of numbers by bit pattern, in order of first appearance: open addressing with a
-/// multiplicative hash (the schema counts a million cells per column through it).
-struct NumberCounts {
-    private var keys = [UInt64](repeating: 0, count: 1024)
-    private var slots = [Int32](repeating: -1, count: 1024)
-    private(set) var entries: [(key: UInt64, count: Int)] = []
-    var count: Int { entries.count }
+/// Counts of numbers by bit pattern: open addressing with a multiplicative hash, each key
+/// beside its count in plain memory (the schema counts a million cells per column through it,
+/// most of them misses once the table is full: one cache line per look, and a table of
+/// `SchemaInference.numericDistinctCap` keys, filled to at most 0.7, stays in a core's cache).
+final class NumberCounts {
+    private struct Slot { var key: UInt64; var count: Int }
+    /// Marks an empty slot: a NaN, which is never counted.
+    private static let empty: UInt64 = 0x7FF8_0000_0000_0001
+    private var slots: UnsafeMutablePointer<Slot>
+    private var mask: Int
+    private(set) var count = 0
+
+    init() {
+        mask = 1023
+        slots = .allocate(capacity: 1024)
+        slots.initialize(repeating: Slot(key: NumberCounts.empty, count: 0), count: 1024)
+    }
+
+    deinit { slots.deallocate() }
+
+    /// The counted numbers and their counts (in no particular order).
+    var entries: [(value: Double, count: Int)] {
+        var out: [(value: Double, count: Int)] = []
+        out.reserveCapacity(count)
+        for s in 0...mask where slots[s].key != NumberCounts.empty { out.append((Double(bitPattern: slots[s].key), slots[s].count)) }
+        return out
+    }
 
     /// Adds one to `key`'s count; a new key only when `adding` (true: counted).
     @inline(__always)
-    mutating func increment(_ key: UInt64, adding: Bool) -> Bool {
-        let mask = slots.count - 1
+    func increment(_ key: UInt64, adding: Bool) -> Bool {
         var s = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-        let found: Int = slots.withUnsafeBufferPointer { slots in
-            keys.withUnsafeBufferPointer { keys in
-                while true {
-                    let e = Int(slots[s])
-                    if e < 0 { return -1 }
-                    if keys[s] == key { return e }
-                    s = (s + 1) & mask
-                }
-            }
+        while true {
+            let k = slots[s].key
+            if k == key { slots[s].count += 1; return true }
+            if k == NumberCounts.empty { break }
+            s = (s + 1) & mask
         }
-        if found >= 0 { entries[found].count += 1; return true }
         guard adding else { return false }
-        keys[s] = key
-        slots[s] = Int32(entries.count)
-        entries.append((key, 1))
-        if 2 * entries.count > slots.count { grow() }
+        slots[s] = Slot(key: key, count: 1)
+        count += 1
+        if 10 * count > 7 * mask { grow() }
         return true
     }
 
-    private mutating func grow() {
-        let size = slots.count * 4, mask = size - 1
-        keys = [UInt64](repeating: 0, count: size)
-        slots = [Int32](repeating: -1, count: size)
-        for (e, entry) in entries.enumerated() {
-            var s = Int(truncatingIfNeeded: (entry.key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-            while slots[s] >= 0 { s = (s + 1) & mask }
-            keys[s] = entry.key
-            slots[s] = Int32(e)
+    private func grow() {
+        let (old, oldSize) = (slots, mask + 1)
+        let size = oldSize * 2
+        mask = size - 1
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: Slot(key: NumberCounts.empty, count: 0), count: size)
+        for o in 0..<oldSize where old[o].key != NumberCounts.empty {
+            var s = Int(truncatingIfNeeded: (old[o].key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+            while slots[s].key != NumberCounts.empty { s = (s + 1) & mask }
+            slots[s] = old[o]
         }
+        old.deallocate()
     }
 }

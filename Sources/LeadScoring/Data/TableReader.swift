@@ -239,7 +239,15 @@ struct BulkCSVParser {
         // Field k of the record being parsed: its start and length.
         let fieldStart = UnsafeMutablePointer<UnsafePointer<UInt8>?>.allocate(capacity: width + 1)
         let fieldLength = UnsafeMutablePointer<Int>.allocate(capacity: width + 1)
-        defer { fieldStart.deallocate(); fieldLength.deallocate() }
+        // Its number when the scan read it as a canonical one (NaN otherwise), and its shape.
+        let fieldNumber = UnsafeMutablePointer<Double>.allocate(capacity: width + 1)
+        let fieldShape = UnsafeMutablePointer<Int>.allocate(capacity: width + 1)
+        defer { fieldStart.deallocate(); fieldLength.deallocate(); fieldNumber.deallocate(); fieldShape.deallocate() }
+        let powers = UnsafeMutablePointer<Double>.allocate(capacity: 23)
+        defer { powers.deallocate() }
+        for k in 0...22 { powers[k] = Column.powersOfTen[k] }
+        // Numbers are read during the scan unless the delimiter could be part of one.
+        let scansNumbers = delimiter &- 0x30 >= 10 && delimiter != 0x2E && delimiter != 0x2D
 
         var capacity = blockSize
         var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
@@ -298,6 +306,7 @@ struct BulkCSVParser {
             let p = UnsafePointer(buffer), n = have
             fieldLoop: while true {
                 var start: UnsafePointer<UInt8>, length: Int
+                var number = Double.nan, shape = 0
                 if i < n && p[i] == 0x22 {
                     let from = used
                     var j = i + 1
@@ -320,13 +329,53 @@ struct BulkCSVParser {
                     start = UnsafePointer(scratch + from); length = used - from
                     i = r
                 } else {
+                    // A canonical number (`Column.canonicalNumber`) is read while its field is
+                    // scanned; anything else is scanned on to its end as text.
                     var r = i
-                    while r < n && !stops[Int(p[r])] { r += 1 }
+                    let negative = scansNumbers && r < n && p[r] == 0x2D
+                    if negative { r += 1 }
+                    var mantissa: UInt64 = 0, significant = 0, decimals = 0, integerDigits = 0
+                    var canonical = false
+                    if scansNumbers, r < n, case let first = p[r] &- 0x30, first < 10 {
+                        if first == 0 {
+                            r += 1
+                            canonical = !(r < n && p[r] &- 0x30 < 10)
+                        } else {
+                            let from = r
+                            while r < n, case let d = p[r] &- 0x30, d < 10 { mantissa = mantissa &* 10 &+ UInt64(d); r += 1 }
+                            integerDigits = r - from; significant = integerDigits
+                            canonical = true
+                        }
+                        if canonical && r < n && p[r] == 0x2E {
+                            r += 1
+                            let from = r
+                            while r < n, case let d = p[r] &- 0x30, d < 10 {
+                                mantissa = mantissa &* 10 &+ UInt64(d)
+                                if mantissa != 0 { significant += 1 }
+                                r += 1
+                            }
+                            decimals = r - from
+                            canonical = decimals > 0 && p[r - 1] != 0x30
+                        }
+                    }
+                    if r < n && !stops[Int(p[r])] {
+                        canonical = false
+                        while r < n && !stops[Int(p[r])] { r += 1 }
+                    }
                     if r == n && !atEOF { incomplete = true; break }
+                    if canonical && significant <= 15 && decimals <= 22 && !(mantissa == 0 && negative) {
+                        let m = Double(Int64(bitPattern: mantissa))  // below 10^15 here: a signed conversion is one instruction
+                        let v = decimals == 0 ? m : m / powers[decimals]
+                        number = negative ? -v : v
+                        shape = NumberShape(negative: negative, decimals: decimals, integerDigits: integerDigits).index
+                    }
                     start = p + i; length = r - i
                     i = r
                 }
-                if fields <= width { fieldStart[fields] = start; fieldLength[fields] = length }
+                if fields <= width {
+                    fieldStart[fields] = start; fieldLength[fields] = length
+                    fieldNumber[fields] = number; fieldShape[fields] = shape
+                }
                 fields += 1
                 if i < n && p[i] == delimiter {
                     i += 1
@@ -338,12 +387,19 @@ struct BulkCSVParser {
             if incomplete { try refill(); continue }
             if fields != width {
                 if fields == width - 1 && format.allowShort {
-                    fieldStart[fields] = nil; fieldLength[fields] = 0
+                    fieldStart[fields] = nil; fieldLength[fields] = 0; fieldNumber[fields] = .nan
                 } else {
                     throw DataError.raggedRow(SourceLocation(file: path, line: line), expected: width, found: fields)
                 }
             }
-            for k in 0..<width { states[k].pointee.append(fieldStart[k], fieldLength[k]) }
+            for k in 0..<width {
+                let v = fieldNumber[k]
+                if v.isNaN {
+                    states[k].pointee.append(fieldStart[k], fieldLength[k])
+                } else {
+                    states[k].pointee.append(fieldStart[k]!, fieldLength[k], number: v, shape: fieldShape[k])
+                }
+            }
             lines.append(line)
             line += newlines
             position = i

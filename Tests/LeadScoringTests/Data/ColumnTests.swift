@@ -22,7 +22,22 @@ final class ColumnTests: XCTestCase {
             guard let v = Column.canonicalNumber(text) else { return XCTFail("\(text) not canonical") }
             XCTAssertEqual(v, Double(text)!, text)
             XCTAssertEqual(Column.canonicalText(v), text)
+            XCTAssertEqual(Column.plainDescription(v), text)
+            // The shape read from the text is the one worked out from the number.
+            var shape = -1
+            _ = text.utf8.withContiguousStorageIfAvailable { Column.canonicalNumber($0.baseAddress!, $0.count, shape: &shape) }
+            XCTAssertEqual(shape, NumberShape(v).index, text)
         }
+        // Numbers no text gave (sums, quotients, tiny and huge ones): the short writing, when
+        // there is one, is the general one.
+        for _ in 0..<20_000 {
+            let a = Double(Int64(rng.next() % 2_000_000) - 1_000_000) / [1, 3, 7, 10, 100, 1e4, 1e9][Int(rng.next() % 7)]
+            for v in [a, a + 0.1, a * 1e-12, a * 1e14, a * 1e-20] {
+                if let short = Column.shortDecimalText(v) { XCTAssertEqual(short, Column.plainDescription(v), "\(v)") }
+            }
+        }
+        XCTAssertEqual(Column.canonicalText(-0.0), "-0")
+        XCTAssertEqual(Column.canonicalText(0.30000000000000004), "0.30000000000000004")
         for text in ["1e-05", "0.00001", "0.000000000000000000001", "123456789012345", "-0.5", "100", "0.1"] {
             if let v = Column.canonicalNumber(text) { XCTAssertEqual(Column.canonicalText(v), text) }
         }
@@ -60,14 +75,30 @@ final class ColumnTests: XCTestCase {
             ("lead number", (0..<3000).map { String(660_000 + $0) }),
         ]
         for (name, texts) in columns {
-            XCTAssertEqual(inference.inferColumn(name: name, counts: inference.count(Column(texts: texts)), decimal: nil, semicolonFile: false),
-                           inference.inferColumn(name: name, values: texts), name)
+            let expected = inference.inferColumn(name: name, values: texts)
+            // As read (the reader's shape tally weighs the numbers) and as a subset (each
+            // number weighed).
+            let column = Column(texts: texts)
+            if name != "source" { XCTAssertNotNil(column.numbers?.shapes, name) }
+            XCTAssertEqual(inference.inferColumn(name: name, counts: inference.count(column), decimal: nil, semicolonFile: false), expected, name)
+            let all = column.subset(Array(texts.indices))
+            XCTAssertNil(all.numbers?.shapes)
+            XCTAssertEqual(inference.inferColumn(name: name, counts: inference.count(all), decimal: nil, semicolonFile: false), expected, name)
         }
         var withToken = SchemaInference(missingTokens: MissingTokens(MissingTokens.defaults + ["-1"]))
         withToken.numericShare = 0.99
-        let texts = (0..<2000).map { $0 % 7 == 0 ? "-1" : String($0) }
-        XCTAssertEqual(withToken.inferColumn(name: "n", counts: withToken.count(Column(texts: texts)), decimal: nil, semicolonFile: false),
-                       withToken.inferColumn(name: "n", values: texts))
+        let texts: [String] = (0..<2000).map { (i: Int) -> String in
+            if i % 7 == 0 { return "-1" }
+            if i % 11 == 0 { return " -1" }
+            return String(Double(i) / 1000)
+        }
+        let column = Column(texts: texts)
+        for counted in [column, column.subset(Array(texts.indices))] {
+            XCTAssertEqual(withToken.inferColumn(name: "n", counts: withToken.count(counted), decimal: nil, semicolonFile: false),
+                           withToken.inferColumn(name: "n", values: texts))
+            XCTAssertEqual(withToken.count(counted).evidence.point, withToken.count(texts).evidence.point)
+            XCTAssertEqual(withToken.count(counted).evidence.comma, withToken.count(texts).evidence.comma)
+        }
     }
 
     /// A file over the parallel size, with quoted commas, quotes and line breaks, CRLF and LF
@@ -147,6 +178,9 @@ extension ColumnTests {
             "\u{FEFF}a;b\n1,5;2\n",                          // byte-order mark, semicolons
             "a\tb\n\"\"\t\n",                                // tabs, an empty quoted field
             "a,b\n1,2\n",                                    // plain
+            // Numbers read during the scan, and texts that only start like one.
+            "a,b,c\n-,1.,-0\n007,1.50,1e3\n5x,1.5.5,--5\n-.5,\"12\",0\n-0.25,123456789012345,1234567890123456\n"
+                + "0.000000000000000000001,-12.5 ,0.5\n",
         ]
         for (i, text) in files.enumerated() {
             let path = dir + "/q\(i).csv"
@@ -156,7 +190,11 @@ extension ColumnTests {
             XCTAssertEqual(bulk.header, streamed.header, text)
             XCTAssertEqual(bulk.lines, streamed.lines, text)
             XCTAssertEqual(bulk.delimiter, streamed.delimiter, text)
-            for c in bulk.columns.indices { XCTAssertEqual(Array(bulk.columns[c]), Array(streamed.columns[c]), text) }
+            for c in bulk.columns.indices {
+                XCTAssertEqual(Array(bulk.columns[c]), Array(streamed.columns[c]), text)
+                XCTAssertEqual(bulk.columns[c].numbers?.values.map(\.bitPattern), streamed.columns[c].numbers?.values.map(\.bitPattern), text)
+                XCTAssertEqual(bulk.columns[c].numbers?.shapes, streamed.columns[c].numbers?.shapes, text)
+            }
         }
         for bad in ["a,b\n1,2,3\n", "a,b\n\"open,2\n"] {
             let path = dir + "/bad.csv"
