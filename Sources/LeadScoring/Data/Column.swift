@@ -13,11 +13,11 @@ public struct Column: RandomAccessCollection, Sendable {
         /// `exceptionTexts`), or empty when row r is not an exception.
         case numbers(NumberCells)
         /// `texts[codes[r]]` is row r's text.
-        case dictionary(codes: [UInt32], texts: [String])
+        case dictionary(codes: Cells<UInt32>, texts: [String])
     }
 
     public struct NumberCells: Sendable {
-        public var values: [Double]
+        public var values: Cells<Double>
         public var exceptionRows: [Int32]
         public var exceptionCodes: [UInt32]
         public var exceptionTexts: [String]
@@ -188,9 +188,9 @@ public struct Column: RandomAccessCollection, Sendable {
     public func subset(_ indices: [Int]) -> Column {
         switch storage {
         case let .dictionary(codes, texts):
-            return Column(storage: .dictionary(codes: indices.map { codes[$0] }, texts: texts))
+            return Column(storage: .dictionary(codes: Cells(indices.lazy.map { codes[$0] }), texts: texts))
         case let .numbers(cells):
-            var out = NumberCells(values: indices.map { cells.values[$0] }, exceptionRows: [], exceptionCodes: [], exceptionTexts: cells.exceptionTexts)
+            var out = NumberCells(values: Cells(indices.lazy.map { cells.values[$0] }), exceptionRows: [], exceptionCodes: [], exceptionTexts: cells.exceptionTexts)
             if !cells.exceptionRows.isEmpty {
                 for (i, r) in indices.enumerated() where cells.values[r].isNaN {
                     var lo = 0, hi = cells.exceptionRows.count
@@ -366,10 +366,22 @@ final class ColumnBuilder {
         var shapeCounts = UnsafeMutablePointer<Int>.allocate(capacity: NumberShape.count)
         var shapeExamples = UnsafeMutablePointer<Double>.allocate(capacity: NumberShape.count)
         var tallied = true
+        /// Rows the column is expected to reach (0: unknown).
+        var expectedRows = 0
 
         init() {
             shapeCounts.initialize(repeating: 0, count: NumberShape.count)
             shapeExamples.initialize(repeating: 0, count: NumberShape.count)
+        }
+
+        /// Appends `rows` cells the parser read: each its number (NaN: not read as one) and
+        /// shape, its start and length.
+        mutating func append(numbers: UnsafePointer<Double>, shapes: UnsafePointer<UInt8>, starts: UnsafePointer<UnsafePointer<UInt8>?>,
+                             lengths: UnsafePointer<Int32>, rows: Int) {
+            for r in 0..<rows {
+                let v = numbers[r]
+                if v.isNaN { append(starts[r], Int(lengths[r])) } else { append(starts[r]!, Int(lengths[r]), number: v, shape: Int(shapes[r])) }
+            }
         }
 
         /// Appends a cell the parser read as a canonical number `v` of shape `shape` (its
@@ -415,7 +427,7 @@ final class ColumnBuilder {
             let exceptionTexts = (0..<dictionary.count).map { dictionary.bytes(UInt32($0)) }
             dictionary.free()
             dictionary = ByteDictionary()
-            codes.reserve(max(count * 2, 1024))
+            codes.reserve(max(count * 2, expectedRows, 1024))
             var e = 0
             for r in 0..<values.count {
                 let v = values[r]
@@ -473,20 +485,42 @@ final class ColumnBuilder {
     func append(_ p: UnsafePointer<UInt8>?, _ n: Int) { state.pointee.append(p, n) }
 
     /// Room for `rows` numbers before the column grows (address space only: pages are
-    /// touched as cells arrive), so a column read whole is not copied as it doubles.
+    /// touched as cells arrive), so a column read whole is not copied as it doubles; the
+    /// same for its codes should it become a dictionary.
     func reserve(rows: Int) {
         if state.pointee.isNumbers { state.pointee.values.reserve(rows) }
+        state.pointee.expectedRows = rows
     }
 
-    /// Appends every row of `other` (a builder of a later part of the file).
-    func absorb(_ other: ColumnBuilder) {
+    /// Numbers go into `capacity` values at `base`, memory the builder does not own (until it
+    /// needs more); codes, should the column become a dictionary, get room for `rows`.
+    func window(_ base: UnsafeMutablePointer<Double>, capacity: Int, rows: Int) {
+        state.pointee.values.window(base, capacity: capacity)
+        state.pointee.expectedRows = rows
+    }
+
+    /// Appends every row of `other` (a builder of a later part of the file). When this
+    /// builder's numbers fill a window at the start of `region` (`capacity` values) and
+    /// `other`'s a later window of it, `other`'s numbers are moved down after this one's and
+    /// the builder takes the region over: true then (the caller must not release it).
+    @discardableResult
+    func absorb(_ other: ColumnBuilder, region: UnsafeMutablePointer<Double>? = nil, capacity: Int = 0) -> Bool {
         let a = state, b = other.state
+        var adopted = false
         if a.pointee.isNumbers && b.pointee.isNumbers {
             let offset = a.pointee.count
             let remap = (0..<b.pointee.dictionary.count).map { code in
                 b.pointee.dictionary.bytes(UInt32(code)).withUnsafeBufferPointer { a.pointee.dictionary.code($0.baseAddress ?? ByteDictionary.empty, $0.count) }
             }
-            a.pointee.values.append(contentsOf: b.pointee.values)
+            if let region, a.pointee.values.base == region, !a.pointee.values.owned,
+               let later = b.pointee.values.base, !b.pointee.values.owned, later >= region + a.pointee.values.count {
+                let (n, m) = (a.pointee.values.count, b.pointee.values.count)
+                (region + n).moveInitialize(from: later, count: m)
+                a.pointee.values.adopt(region, count: n + m, capacity: capacity)
+                adopted = true
+            } else {
+                a.pointee.values.append(contentsOf: b.pointee.values)
+            }
             a.pointee.add(b.pointee.tally)
             for k in 0..<b.pointee.exceptionRows.count {
                 a.pointee.exceptionRows.append(Int32(truncatingIfNeeded: Int(b.pointee.exceptionRows[k]) + offset))
@@ -495,7 +529,7 @@ final class ColumnBuilder {
             a.pointee.count += b.pointee.count
             b.pointee.free()
             b.pointee = State()
-            return
+            return adopted
         }
         a.pointee.switchToDictionary()
         b.pointee.switchToDictionary()
@@ -507,6 +541,7 @@ final class ColumnBuilder {
         a.pointee.count += b.pointee.count
         b.pointee.free()
         b.pointee = State()
+        return false
     }
 
     /// Appends every row of a finished column.
@@ -539,11 +574,11 @@ final class ColumnBuilder {
         let texts = (0..<s.pointee.dictionary.count).map { s.pointee.dictionary.text(UInt32($0)) }
         let column: Column
         if s.pointee.isNumbers {
-            column = Column(storage: .numbers(Column.NumberCells(values: s.pointee.values.array(), exceptionRows: s.pointee.exceptionRows.array(),
+            column = Column(storage: .numbers(Column.NumberCells(values: s.pointee.values.take(), exceptionRows: s.pointee.exceptionRows.array(),
                                                                  exceptionCodes: s.pointee.exceptionCodes.array(), exceptionTexts: texts,
                                                                  shapes: s.pointee.tally)))
         } else {
-            column = Column(storage: .dictionary(codes: s.pointee.codes.array(), texts: texts))
+            column = Column(storage: .dictionary(codes: s.pointee.codes.take(), texts: texts))
         }
         s.pointee.free()
         s.pointee = State()
@@ -552,21 +587,39 @@ final class ColumnBuilder {
 }
 
 /// A growable buffer of plain values in manually managed memory: appends in the reader's
-/// inner loop without Swift arrays' uniqueness and exclusivity checks.
+/// inner loop without Swift arrays' uniqueness and exclusivity checks. It owns its memory, or
+/// fills a window of someone else's (`window`) until it outgrows it.
 struct Growable<T> {
     private(set) var base: UnsafeMutablePointer<T>? = nil
     private(set) var count = 0
-    private var capacity = 0
+    private(set) var capacity = 0
+    /// False while filling a window of memory it does not own.
+    private(set) var owned = true
+
+    /// Fills up to `capacity` values from `base`, memory it does not own (it moves to memory
+    /// of its own if it needs more).
+    mutating func window(_ base: UnsafeMutablePointer<T>, capacity: Int) {
+        free()
+        self.base = base; self.capacity = capacity; owned = false
+    }
+
+    /// Takes ownership of `base`, a block of `capacity` values of which the first `count`
+    /// are set.
+    mutating func adopt(_ base: UnsafeMutablePointer<T>, count: Int, capacity: Int) {
+        free()
+        self.base = base; self.count = count; self.capacity = capacity; owned = true
+    }
 
     mutating func reserve(_ n: Int) {
         guard n > capacity else { return }
         let fresh = UnsafeMutablePointer<T>.allocate(capacity: n)
         if let base {
             fresh.moveInitialize(from: base, count: count)
-            base.deallocate()
+            if owned { base.deallocate() }
         }
         base = fresh
         capacity = n
+        owned = true
     }
 
     @inline(__always)
@@ -583,7 +636,7 @@ struct Growable<T> {
         count += other.count
     }
 
-    mutating func append(contentsOf other: [T]) {
+    mutating func append(contentsOf other: Cells<T>) {
         guard !other.isEmpty else { return }
         reserve(count + other.count)
         other.withUnsafeBufferPointer { (base! + count).initialize(from: $0.baseAddress!, count: other.count) }
@@ -606,9 +659,18 @@ struct Growable<T> {
         return Array(UnsafeBufferPointer(start: base, count: count))
     }
 
+    /// The values as cells, handing the memory over (copied first when not owned); the
+    /// buffer is left empty.
+    mutating func take() -> Cells<T> {
+        if !owned { reserve(capacity + 1) }
+        let cells = Cells(adopting: base, count: count)
+        base = nil; count = 0; capacity = 0; owned = true
+        return cells
+    }
+
     mutating func free() {
-        if let base { base.deinitialize(count: count); base.deallocate() }
-        base = nil; count = 0; capacity = 0
+        if let base, owned { base.deinitialize(count: count); base.deallocate() }
+        base = nil; count = 0; capacity = 0; owned = true
     }
 }
 

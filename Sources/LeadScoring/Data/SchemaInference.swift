@@ -241,39 +241,45 @@ public struct SchemaInference: Sendable {
             let exceptions = cells.exceptionRows
             let cap = SchemaInference.numericDistinctCap
             cells.values.withUnsafeBufferPointer { values in
-                for r in 0..<values.count {
-                    let v = values[r]
-                    var number = v
-                    var tallied = true
-                    if v.isNaN {
-                        guard e < exceptions.count, Int(exceptions[e]) == r else { missing += 1; continue }  // empty
-                        let text = cells.exceptionTexts[Int(cells.exceptionCodes[e])]
-                        e += 1
-                        if missingTokens.isMissing(text) { missing += 1; continue }
-                        let key = Values.trim(text)
-                        if let n = Column.canonicalNumber(key) {
-                            number = n
-                            tallied = false
-                        } else {
-                            if texts[key] == nil, numbers.count + texts.count >= cap, Values.number(key) != nil {
-                                evidence.add(key)
-                                uncounted += 1
+                // In blocks: the block's slots are looked up first, all at once, so their
+                // cache misses overlap instead of each waiting for the one before.
+                for block in stride(from: 0, to: values.count, by: 16) {
+                    let end = min(block + 16, values.count)
+                    numbers.prefetch(values.baseAddress! + block, end - block)
+                    for r in block..<end {
+                        let v = values[r]
+                        var number = v
+                        var tallied = true
+                        if v.isNaN {
+                            guard e < exceptions.count, Int(exceptions[e]) == r else { missing += 1; continue }  // empty
+                            let text = cells.exceptionTexts[Int(cells.exceptionCodes[e])]
+                            e += 1
+                            if missingTokens.isMissing(text) { missing += 1; continue }
+                            let key = Values.trim(text)
+                            if let n = Column.canonicalNumber(key) {
+                                number = n
+                                tallied = false
                             } else {
-                                texts[key, default: 0] += 1
+                                if texts[key] == nil, numbers.count + texts.count >= cap, Values.number(key) != nil {
+                                    evidence.add(key)
+                                    uncounted += 1
+                                } else {
+                                    texts[key, default: 0] += 1
+                                }
+                                continue
                             }
+                        }
+                        let key = number.bitPattern
+                        if !missingNumbers.isEmpty && missingNumbers.contains(key) {
+                            missing += 1
+                            if tallied { tally?.counts[NumberShape(number).index] -= 1 }
                             continue
                         }
-                    }
-                    let key = number.bitPattern
-                    if !missingNumbers.isEmpty && missingNumbers.contains(key) {
-                        missing += 1
-                        if tallied { tally?.counts[NumberShape(number).index] -= 1 }
-                        continue
-                    }
-                    if !tallied && !perNumber { evidence.addCanonical(number) }
-                    if !numbers.increment(key, adding: numbers.count + texts.count < cap) {
-                        if perNumber { evidence.addCanonical(number) }
-                        uncounted += 1
+                        if !tallied && !perNumber { evidence.addCanonical(number) }
+                        if !numbers.increment(key, adding: numbers.count + texts.count < cap) {
+                            if perNumber { evidence.addCanonical(number) }
+                            uncounted += 1
+                        }
                     }
                 }
             }
@@ -431,6 +437,18 @@ final class NumberCounts {
         for s in 0...mask where slots[s].key != NumberCounts.empty { out.append((Double(bitPattern: slots[s].key), slots[s].count)) }
         return out
     }
+
+    /// Loads the first slot of each of the `n` numbers at `p` (into the cache, all at once).
+    func prefetch(_ p: UnsafePointer<Double>, _ n: Int) {
+        var seen: UInt64 = 0
+        for i in 0..<n {
+            let s = Int(truncatingIfNeeded: (p[i].bitPattern &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+            seen ^= slots[s].key
+        }
+        sink ^= seen
+    }
+    /// Keeps `prefetch`'s loads from being optimised away.
+    private var sink: UInt64 = 0
 
     /// Adds one to `key`'s count; a new key only when `adding` (true: counted).
     @inline(__always)

@@ -50,12 +50,31 @@ enum TableReader {
         }
         let parts = (0..<3).map { _ in Part() }
         for p in parts.prefix(2) { p.builders = (0..<header.count).map { _ in ColumnBuilder() } }
-        // Columns sized from the file: the first part's for all rows (the second part's are
-        // appended to them), the second part's for its share.
+        // Columns sized from the file. Read by two threads, each number column gets one
+        // region: the first part fills it from the start, the second from its share on, and
+        // the join moves the second part's numbers down after the first's (pages are touched
+        // once, no copy into a new block); a part that outgrows its window moves to memory of
+        // its own, and the join then appends as it would anyway. Regions no column took
+        // over are released once the columns are made.
+        var regions: [UnsafeMutablePointer<Double>?] = Array(repeating: nil, count: header.count)
+        var adopted = [Bool](repeating: false, count: header.count)
+        var window = (first: 0, total: 0)
+        defer { for (k, region) in regions.enumerated() where !adopted[k] { region?.deallocate() } }
         if let rows = try estimatedRows(path: path, from: dataStart, size: size, width: header.count) {
-            let share = cut.map { Double(size - $0) / Double(size - dataStart) } ?? 0
-            for builder in parts[0].builders { builder.reserve(rows: rows) }
-            for builder in parts[1].builders { builder.reserve(rows: Int(Double(rows) * share) + 1024) }
+            if let cut {
+                let share = Double(size - cut) / Double(size - dataStart)
+                let second = Int(Double(rows) * share * 1.1) + 1024
+                window = (Int(Double(rows) * (1 - share) * 1.1) + 1024, 0)
+                window.total = window.first + second
+                for k in 0..<header.count {
+                    let region = UnsafeMutablePointer<Double>.allocate(capacity: window.total)
+                    regions[k] = region
+                    parts[0].builders[k].window(region, capacity: window.first, rows: rows)
+                    parts[1].builders[k].window(region + window.first, capacity: second, rows: second)
+                }
+            } else {
+                for builder in parts[0].builders { builder.reserve(rows: rows) }
+            }
         }
         let tasks = (cut == nil ? 1 : 2) + (hashing ? 1 : 0)
         parallelFor(parts: tasks) { t in
@@ -84,8 +103,13 @@ enum TableReader {
                 let base = a.result.line - b.result.firstLine
                 a.lines.reserveCapacity(a.lines.count + b.lines.count)
                 for l in b.lines { a.lines.append(l + base) }
-                parallelFor(parts: 2) { t in
-                    for k in stride(from: t, to: header.count, by: 2) { a.builders[k].absorb(b.builders[k]) }
+                adopted.withUnsafeMutableBufferPointer { adopted in
+                    let took = UncheckedSendable(adopted.baseAddress!), regions = regions, window = window
+                    parallelFor(parts: 2) { t in
+                        for k in stride(from: t, to: header.count, by: 2) {
+                            took.value[k] = a.builders[k].absorb(b.builders[k], region: regions[k], capacity: window.total)
+                        }
+                    }
                 }
             } else {
                 // The cut was not a record boundary (or the second half has an error, whose
@@ -236,13 +260,21 @@ struct BulkCSVParser {
         defer { stops.deallocate() }
         stops.initialize(repeating: false, count: 256)
         stops[Int(delimiter)] = true; stops[0x0A] = true; stops[0x0D] = true
-        // Field k of the record being parsed: its start and length.
-        let fieldStart = UnsafeMutablePointer<UnsafePointer<UInt8>?>.allocate(capacity: width + 1)
-        let fieldLength = UnsafeMutablePointer<Int>.allocate(capacity: width + 1)
-        // Its number when the scan read it as a canonical one (NaN otherwise), and its shape.
-        let fieldNumber = UnsafeMutablePointer<Double>.allocate(capacity: width + 1)
-        let fieldShape = UnsafeMutablePointer<Int>.allocate(capacity: width + 1)
-        defer { fieldStart.deallocate(); fieldLength.deallocate(); fieldNumber.deallocate(); fieldShape.deallocate() }
+        // The cells of the last `rows` records, held column by column (slot k × blockRows + row)
+        // and handed to the builders a column at a time: each column's arrays then grow in
+        // runs, instead of every cell of a row landing in a different one. A cell is its
+        // start and length, and its number when the scan read it as a canonical one (NaN
+        // otherwise) with its shape. The block is handed over when full and before the
+        // bytes it points into move (a refill), which is also when quoted fields' scratch
+        // copies are reused.
+        let blockRows = max(16, min(256, 8192 / max(1, width)))
+        let slots = width * blockRows
+        let cellStart = UnsafeMutablePointer<UnsafePointer<UInt8>?>.allocate(capacity: slots)
+        let cellLength = UnsafeMutablePointer<Int32>.allocate(capacity: slots)
+        let cellNumber = UnsafeMutablePointer<Double>.allocate(capacity: slots)
+        let cellShape = UnsafeMutablePointer<UInt8>.allocate(capacity: slots)
+        defer { cellStart.deallocate(); cellLength.deallocate(); cellNumber.deallocate(); cellShape.deallocate() }
+        var rows = 0, used = 0
         let powers = UnsafeMutablePointer<Double>.allocate(capacity: 23)
         defer { powers.deallocate() }
         for k in 0...22 { powers[k] = Column.powersOfTen[k] }
@@ -259,9 +291,20 @@ struct BulkCSVParser {
         var skipLF = false
         var result = Result()
 
+        /// Hands the block's records to the builders.
+        func flush() {
+            for k in 0..<width {
+                let at = k * blockRows
+                states[k].pointee.append(numbers: cellNumber + at, shapes: cellShape + at, starts: cellStart + at, lengths: cellLength + at, rows: rows)
+            }
+            rows = 0
+            used = 0
+        }
+
         /// Keeps the bytes from `position` on, moved to the front, and reads more after them
         /// (a record longer than the block doubles it).
         func refill() throws {
+            flush()
             if position > 0 {
                 memmove(buffer, buffer + position, have - position)
                 base += position; have -= position; position = 0
@@ -285,7 +328,7 @@ struct BulkCSVParser {
             // Line ends and blank lines before the record.
             while true {
                 if position == have {
-                    if atEOF { break recordLoop }
+                    if atEOF { flush(); break recordLoop }
                     try refill()
                     continue
                 }
@@ -296,12 +339,12 @@ struct BulkCSVParser {
                 break
             }
             let recordOffset = base + position
-            if let limit, recordOffset >= limit { result.stop = recordOffset; break }
+            if let limit, recordOffset >= limit { flush(); result.stop = recordOffset; break }
             if result.firstRecord == nil { result.firstRecord = recordOffset; result.firstLine = line }
 
             // One record: fields until a line end or the end of the file. `incomplete`: the
             // block ends inside it (refill and parse it again).
-            var i = position, fields = 0, used = 0, newlines = 0
+            var i = position, fields = 0, newlines = 0
             var incomplete = false
             let p = UnsafePointer(buffer), n = have
             fieldLoop: while true {
@@ -372,9 +415,10 @@ struct BulkCSVParser {
                     start = p + i; length = r - i
                     i = r
                 }
-                if fields <= width {
-                    fieldStart[fields] = start; fieldLength[fields] = length
-                    fieldNumber[fields] = number; fieldShape[fields] = shape
+                if fields < width {
+                    let slot = fields * blockRows + rows
+                    cellStart[slot] = start; cellLength[slot] = Int32(truncatingIfNeeded: length)
+                    cellNumber[slot] = number; cellShape[slot] = UInt8(truncatingIfNeeded: shape)
                 }
                 fields += 1
                 if i < n && p[i] == delimiter {
@@ -387,22 +431,17 @@ struct BulkCSVParser {
             if incomplete { try refill(); continue }
             if fields != width {
                 if fields == width - 1 && format.allowShort {
-                    fieldStart[fields] = nil; fieldLength[fields] = 0; fieldNumber[fields] = .nan
+                    let slot = fields * blockRows + rows
+                    cellStart[slot] = nil; cellLength[slot] = 0; cellNumber[slot] = .nan
                 } else {
                     throw DataError.raggedRow(SourceLocation(file: path, line: line), expected: width, found: fields)
                 }
             }
-            for k in 0..<width {
-                let v = fieldNumber[k]
-                if v.isNaN {
-                    states[k].pointee.append(fieldStart[k], fieldLength[k])
-                } else {
-                    states[k].pointee.append(fieldStart[k]!, fieldLength[k], number: v, shape: fieldShape[k])
-                }
-            }
+            rows += 1
             lines.append(line)
             line += newlines
             position = i
+            if rows == blockRows { flush() }
         }
         result.line = line
         return result

@@ -105,27 +105,32 @@ final class ColumnTests: XCTestCase {
     /// line ends and blank lines: both threads' rows, in order, with their lines.
     func testParallelReadEqualsOneThread() throws {
         let dir = temporaryDirectory()
-        for variant in 0..<4 {
+        for variant in 0..<6 {
             var text = "id,amount,source,note\r\n"
             var rng = SeededGenerator(seed: UInt64(variant))
             var row = 0
             // Variant 3: from 1 MiB, where columns are sized from the file's first rows; the
             // file opens with blank lines, which must not make it reserve a row per byte.
             if variant == 3 { text += String(repeating: "\n", count: 300_000) }
-            while text.utf8.count < (variant == 3 ? 1_300_000 : 600_000) {
-                let note: String
+            // Variants 3 to 5 are over 1 MiB, where number columns are read into windows of
+            // one region per column: variant 4 opens with long rows, so the row estimate is
+            // low and both parts outgrow their windows; variant 5 is variant 1 at that size.
+            let middle = variant == 5 ? 650_000 : 300_000
+            while text.utf8.count < (variant >= 3 ? 1_300_000 : 600_000) {
+                var note: String
                 switch rng.next() % 6 {
                 case 0: note = "\"multi\nline, \"\"quoted\"\"\""
                 case 1: note = ""
                 default: note = "plain \(rng.next() % 100)"
                 }
+                if variant == 4 && text.utf8.count < 300_000 { note += String(repeating: " long", count: 60) }
                 let amount = rng.next() % 10 == 0 ? "NA" : String(Double(rng.next() % 100_000) / 100)
                 text += "\(row),\(amount),\(["Google", "Direct", "שלום"][Int(rng.next() % 3)]),\(note)" + (row % 2 == 0 ? "\r\n" : "\n")
                 if rng.next() % 50 == 0 { text += "\n" }
                 row += 1
                 // Variant 1: one long quoted field across the middle of the file, so the cut
                 // falls inside it and the second thread's part must be thrown away.
-                if variant == 1 && text.utf8.count > 299_000 && text.utf8.count < 300_000 {
+                if (variant == 1 || variant == 5) && text.utf8.count > middle - 1000 && text.utf8.count < middle {
                     text += "\(row),1,Google,\"" + String(repeating: "long\nquoted \"\" text\n", count: 2_000) + "\"\n"
                     row += 1
                 }
@@ -146,6 +151,30 @@ final class ColumnTests: XCTestCase {
             XCTAssertEqual(parallel.sha256, single.sha256)
             XCTAssertNotNil(parallel.sha256)
             for c in 0..<4 { XCTAssertEqual(Array(parallel.columns[c]), Array(single.columns[c]), "variant \(variant) column \(c)") }
+        }
+    }
+
+    /// Two parts filling windows of one region: the join moves the second part's numbers
+    /// down and the column takes the region over; a part that outgrew its window is appended.
+    func testJoiningPartsReadIntoOneRegion() {
+        let expected = (0..<2500).map { $0 % 97 == 0 ? "NA" : Column.canonicalText(Double($0) / 4) }
+        func fill(_ builder: ColumnBuilder, _ rows: Range<Int>) {
+            for i in rows { var t = expected[i]; t.withUTF8 { builder.append($0.baseAddress, $0.count) } }
+        }
+        for firstRows in [900, 1500] {
+            let region = UnsafeMutablePointer<Double>.allocate(capacity: 3000)
+            let a = ColumnBuilder(), b = ColumnBuilder()
+            a.window(region, capacity: 1000, rows: 2500)
+            b.window(region + 1000, capacity: 2000, rows: 2000)
+            fill(a, 0..<firstRows)
+            fill(b, firstRows..<2500)
+            let took = a.absorb(b, region: region, capacity: 3000)
+            XCTAssertEqual(took, firstRows <= 1000)
+            let column = a.column()
+            XCTAssertEqual(Array(column), expected)
+            XCTAssertEqual(column.numbers?.values.buffer.base == region, took)
+            XCTAssertEqual(column.numbers?.shapes, Column(texts: expected).numbers?.shapes)
+            if !took { region.deallocate() }
         }
     }
 
