@@ -51,7 +51,7 @@ public struct SchemaInference: Sendable {
         counts.withUnsafeMutableBufferPointer { out in
             let results = UncheckedSendable(out.baseAddress!)
             let parts = table.rowCount >= 50_000 ? 2 : 1
-            parallelFor(parts: parts) { t in
+            parallelThreads(parts: parts) { t in
                 for c in stride(from: t, to: table.header.count, by: parts) { results.value[c] = inference.count(table.columns[c]) }
             }
         }
@@ -241,45 +241,39 @@ public struct SchemaInference: Sendable {
             let exceptions = cells.exceptionRows
             let cap = SchemaInference.numericDistinctCap
             cells.values.withUnsafeBufferPointer { values in
-                // In blocks: the block's slots are looked up first, all at once, so their
-                // cache misses overlap instead of each waiting for the one before.
-                for block in stride(from: 0, to: values.count, by: 16) {
-                    let end = min(block + 16, values.count)
-                    numbers.prefetch(values.baseAddress! + block, end - block)
-                    for r in block..<end {
-                        let v = values[r]
-                        var number = v
-                        var tallied = true
-                        if v.isNaN {
-                            guard e < exceptions.count, Int(exceptions[e]) == r else { missing += 1; continue }  // empty
-                            let text = cells.exceptionTexts[Int(cells.exceptionCodes[e])]
-                            e += 1
-                            if missingTokens.isMissing(text) { missing += 1; continue }
-                            let key = Values.trim(text)
-                            if let n = Column.canonicalNumber(key) {
-                                number = n
-                                tallied = false
+                for r in 0..<values.count {
+                    let v = values[r]
+                    var number = v
+                    var tallied = true
+                    if v.isNaN {
+                        guard e < exceptions.count, Int(exceptions[e]) == r else { missing += 1; continue }  // empty
+                        let text = cells.exceptionTexts[Int(cells.exceptionCodes[e])]
+                        e += 1
+                        if missingTokens.isMissing(text) { missing += 1; continue }
+                        let key = Values.trim(text)
+                        if let n = Column.canonicalNumber(key) {
+                            number = n
+                            tallied = false
+                        } else {
+                            if texts[key] == nil, numbers.count + texts.count >= cap, Values.number(key) != nil {
+                                evidence.add(key)
+                                uncounted += 1
                             } else {
-                                if texts[key] == nil, numbers.count + texts.count >= cap, Values.number(key) != nil {
-                                    evidence.add(key)
-                                    uncounted += 1
-                                } else {
-                                    texts[key, default: 0] += 1
-                                }
-                                continue
+                                texts[key, default: 0] += 1
                             }
-                        }
-                        let key = number.bitPattern
-                        if !missingNumbers.isEmpty && missingNumbers.contains(key) {
-                            missing += 1
-                            if tallied { tally?.counts[NumberShape(number).index] -= 1 }
                             continue
                         }
-                        if !tallied && !perNumber { evidence.addCanonical(number) }
-                        if !numbers.increment(key, adding: numbers.count + texts.count < cap) {
-                            if perNumber { evidence.addCanonical(number) }
-                            uncounted += 1
-                        }
+                    }
+                    let key = number.bitPattern
+                    if !missingNumbers.isEmpty && missingNumbers.contains(key) {
+                        missing += 1
+                        if tallied { tally?.counts[NumberShape(number).index] -= 1 }
+                        continue
+                    }
+                    if !tallied && !perNumber { evidence.addCanonical(number) }
+                    if !numbers.increment(key, adding: numbers.count + texts.count < cap) {
+                        if perNumber { evidence.addCanonical(number) }
+                        uncounted += 1
                     }
                 }
             }
@@ -410,74 +404,77 @@ public struct SchemaInference: Sendable {
     }
 }
 
-/// Counts of numbers by bit pattern: open addressing with a multiplicative hash, each key
-/// beside its count in plain memory (the schema counts a million cells per column through it,
-/// most of them misses once the table is full: one cache line per look, and a table of
-/// `SchemaInference.numericDistinctCap` keys, filled to at most 0.7, stays in a core's cache).
+/// Counts of numbers by bit pattern: open addressing with a multiplicative hash over keys in
+/// plain memory, their counts beside them in a second array (the schema counts a million
+/// cells per column through it). Once the table is full most looks are misses: a bit per
+/// hash of the keys in it (a one-hash Bloom filter of 2^20 bits, small enough to stay in a
+/// core's cache) turns nearly all of them away before the table is probed.
 final class NumberCounts {
-    private struct Slot { var key: UInt64; var count: Int }
     /// Marks an empty slot: a NaN, which is never counted.
     private static let empty: UInt64 = 0x7FF8_0000_0000_0001
-    private var slots: UnsafeMutablePointer<Slot>
+    private var keys: UnsafeMutablePointer<UInt64>
+    private var counts: UnsafeMutablePointer<Int>
     private var mask: Int
+    private let filter: UnsafeMutablePointer<UInt64>
+    private static let filterWords = 1 << 14
     private(set) var count = 0
 
     init() {
         mask = 1023
-        slots = .allocate(capacity: 1024)
-        slots.initialize(repeating: Slot(key: NumberCounts.empty, count: 0), count: 1024)
+        keys = .allocate(capacity: 1024); keys.initialize(repeating: NumberCounts.empty, count: 1024)
+        counts = .allocate(capacity: 1024); counts.initialize(repeating: 0, count: 1024)
+        filter = .allocate(capacity: NumberCounts.filterWords); filter.initialize(repeating: 0, count: NumberCounts.filterWords)
     }
 
-    deinit { slots.deallocate() }
+    deinit { keys.deallocate(); counts.deallocate(); filter.deallocate() }
 
     /// The counted numbers and their counts (in no particular order).
     var entries: [(value: Double, count: Int)] {
         var out: [(value: Double, count: Int)] = []
         out.reserveCapacity(count)
-        for s in 0...mask where slots[s].key != NumberCounts.empty { out.append((Double(bitPattern: slots[s].key), slots[s].count)) }
+        for s in 0...mask where keys[s] != NumberCounts.empty { out.append((Double(bitPattern: keys[s]), counts[s])) }
         return out
     }
 
-    /// Loads the first slot of each of the `n` numbers at `p` (into the cache, all at once).
-    func prefetch(_ p: UnsafePointer<Double>, _ n: Int) {
-        var seen: UInt64 = 0
-        for i in 0..<n {
-            let s = Int(truncatingIfNeeded: (p[i].bitPattern &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-            seen ^= slots[s].key
-        }
-        sink ^= seen
+    @inline(__always)
+    private static func filterBit(_ key: UInt64) -> (word: Int, bit: UInt64) {
+        let h = Int(truncatingIfNeeded: (key &* 0xC2B2_AE3D_27D4_EB4F) >> 44)  // 20 bits
+        return (h >> 6, 1 << UInt64(h & 63))
     }
-    /// Keeps `prefetch`'s loads from being optimised away.
-    private var sink: UInt64 = 0
 
     /// Adds one to `key`'s count; a new key only when `adding` (true: counted).
     @inline(__always)
     func increment(_ key: UInt64, adding: Bool) -> Bool {
+        let (word, bit) = NumberCounts.filterBit(key)
+        if !adding && filter[word] & bit == 0 { return false }
         var s = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
         while true {
-            let k = slots[s].key
-            if k == key { slots[s].count += 1; return true }
+            let k = keys[s]
+            if k == key { counts[s] += 1; return true }
             if k == NumberCounts.empty { break }
             s = (s + 1) & mask
         }
         guard adding else { return false }
-        slots[s] = Slot(key: key, count: 1)
+        keys[s] = key
+        counts[s] = 1
+        filter[word] |= bit
         count += 1
-        if 10 * count > 7 * mask { grow() }
+        if 2 * count > mask { grow() }
         return true
     }
 
     private func grow() {
-        let (old, oldSize) = (slots, mask + 1)
-        let size = oldSize * 2
+        let (oldKeys, oldCounts, oldSize) = (keys, counts, mask + 1)
+        let size = oldSize * 4
         mask = size - 1
-        slots = .allocate(capacity: size)
-        slots.initialize(repeating: Slot(key: NumberCounts.empty, count: 0), count: size)
-        for o in 0..<oldSize where old[o].key != NumberCounts.empty {
-            var s = Int(truncatingIfNeeded: (old[o].key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-            while slots[s].key != NumberCounts.empty { s = (s + 1) & mask }
-            slots[s] = old[o]
+        keys = .allocate(capacity: size); keys.initialize(repeating: NumberCounts.empty, count: size)
+        counts = .allocate(capacity: size); counts.initialize(repeating: 0, count: size)
+        for o in 0..<oldSize where oldKeys[o] != NumberCounts.empty {
+            var s = Int(truncatingIfNeeded: (oldKeys[o] &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+            while keys[s] != NumberCounts.empty { s = (s + 1) & mask }
+            keys[s] = oldKeys[o]
+            counts[s] = oldCounts[o]
         }
-        old.deallocate()
+        oldKeys.deallocate(); oldCounts.deallocate()
     }
 }

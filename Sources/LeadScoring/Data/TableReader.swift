@@ -39,7 +39,11 @@ enum TableReader {
             return table
         }
         let firstLine = headerReader.currentLine
-        let cut = size >= parallelFrom ? try cutPoint(path: path, from: dataStart, size: size) : nil
+        // Read by two threads, the second finds the cut (a pass over the first half's quotes)
+        // while the first starts parsing; the first waits for it only if it gets to the middle
+        // before it is known.
+        let parallel = size >= parallelFrom
+        let cut = PendingCut(middle: dataStart + (size - dataStart) / 2)
 
         final class Part: @unchecked Sendable {
             var builders: [ColumnBuilder] = []
@@ -61,8 +65,8 @@ enum TableReader {
         var window = (first: 0, total: 0)
         defer { for (k, region) in regions.enumerated() where !adopted[k] { region?.deallocate() } }
         if let rows = try estimatedRows(path: path, from: dataStart, size: size, width: header.count) {
-            if let cut {
-                let share = Double(size - cut) / Double(size - dataStart)
+            if parallel {
+                let share = Double(size - cut.middle) / Double(size - dataStart)
                 let second = Int(Double(rows) * share * 1.1) + 1024
                 window = (Int(Double(rows) * (1 - share) * 1.1) + 1024, 0)
                 window.total = window.first + second
@@ -76,18 +80,24 @@ enum TableReader {
                 for builder in parts[0].builders { builder.reserve(rows: rows) }
             }
         }
-        let tasks = (cut == nil ? 1 : 2) + (hashing ? 1 : 0)
-        parallelFor(parts: tasks) { t in
-            let task = cut == nil && t == 1 ? 2 : t
+        let tasks = (parallel ? 2 : 1) + (hashing ? 1 : 0)
+        parallelThreads(parts: tasks) { t in
+            let task = !parallel && t == 1 ? 2 : t
             let part = parts[task]
             do {
                 switch task {
                 case 0:
-                    part.result = try BulkCSVParser.parse(path: path, from: dataStart, line: firstLine, until: cut, format: format,
-                                                          into: part.builders, lines: &part.lines)
+                    part.result = try BulkCSVParser.parse(path: path, from: dataStart, line: firstLine, until: nil, pending: parallel ? cut : nil,
+                                                          format: format, into: part.builders, lines: &part.lines)
                 case 1:
-                    part.result = try BulkCSVParser.parse(path: path, from: cut!, line: 0, until: nil, format: format,
-                                                          into: part.builders, lines: &part.lines)
+                    var found: Int?
+                    defer { cut.publish(found) }
+                    found = try cutPoint(path: path, from: dataStart, size: size)
+                    if let found {
+                        cut.publish(found)
+                        part.result = try BulkCSVParser.parse(path: path, from: found, line: 0, until: nil, format: format,
+                                                              into: part.builders, lines: &part.lines)
+                    }
                 default:
                     part.hash = try SHA256.hexDigest(ofFile: path)
                 }
@@ -105,7 +115,7 @@ enum TableReader {
                 for l in b.lines { a.lines.append(l + base) }
                 adopted.withUnsafeMutableBufferPointer { adopted in
                     let took = UncheckedSendable(adopted.baseAddress!), regions = regions, window = window
-                    parallelFor(parts: 2) { t in
+                    parallelThreads(parts: 2) { t in
                         for k in stride(from: t, to: header.count, by: 2) {
                             took.value[k] = a.builders[k].absorb(b.builders[k], region: regions[k], capacity: window.total)
                         }
@@ -128,7 +138,7 @@ enum TableReader {
         columns.withUnsafeMutableBufferPointer { out in
             let finished = UncheckedSendable(out.baseAddress!), builders = a.builders
             let parts = cut == nil ? 1 : 2
-            parallelFor(parts: parts) { t in
+            parallelThreads(parts: parts) { t in
                 for k in stride(from: t, to: header.count, by: parts) { finished.value[k] = builders[k].column() }
             }
         }
@@ -157,6 +167,35 @@ enum TableReader {
         guard lines > 0 else { return nil }
         let estimate = Int(Double(size - start) / Double(n) * Double(lines) * 1.05) + 1024
         return min(estimate, (size - start) / max(1, width) + 1024)
+    }
+
+    /// The cut between the two threads' parts, published by the second while the first parses.
+    final class PendingCut: @unchecked Sendable {
+        /// The middle of the data rows: the cut is at or after it.
+        let middle: Int
+        private let condition = NSCondition()
+        private var known = false
+        private var cut: Int?
+
+        init(middle: Int) { self.middle = middle }
+
+        /// Publishes the cut (nil: none, the first thread reads everything); a second call
+        /// changes nothing.
+        func publish(_ cut: Int?) {
+            condition.lock()
+            if !known { known = true; self.cut = cut; condition.broadcast() }
+            condition.unlock()
+        }
+
+        /// Whether the cut is known, and it, once the first thread's bytes reach `offset`:
+        /// from the middle on it waits for it (records that start before the middle are
+        /// before any cut).
+        func limit(reaching offset: Int) -> (known: Bool, cut: Int?) {
+            condition.lock()
+            defer { condition.unlock() }
+            while !known && offset >= middle { condition.wait() }
+            return (known, cut)
+        }
     }
 
     /// A line end near the middle of the data rows with an even number of quotes before it
@@ -246,8 +285,10 @@ struct BulkCSVParser {
 
     /// Parses the records of `path` from byte `start` (a record boundary), numbering lines
     /// from `line`, up to the first record that starts at or past `until` (nil: to the end).
-    static func parse(path: String, from start: Int, line startLine: Int, until limit: Int?, format: Format,
-                      into builders: [ColumnBuilder], lines: inout [Int]) throws -> Result {
+    /// With `pending`, the limit is the cut it publishes (asked after each refill).
+    static func parse(path: String, from start: Int, line startLine: Int, until limit: Int?, pending: TableReader.PendingCut? = nil,
+                      format: Format, into builders: [ColumnBuilder], lines: inout [Int]) throws -> Result {
+        var limit = limit, pending = pending
         guard let f = fopen(path, "rb") else { throw FileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { fclose(f) }
         guard fseeko(f, off_t(start), SEEK_SET) == 0 else { throw FileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
@@ -322,6 +363,7 @@ struct BulkCSVParser {
                 atEOF = true
             }
             have += n
+            if let cut = pending?.limit(reaching: base + have), cut.known { limit = cut.cut; pending = nil }
         }
 
         recordLoop: while true {
