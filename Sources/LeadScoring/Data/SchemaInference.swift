@@ -51,8 +51,10 @@ public struct SchemaInference: Sendable {
         counts.withUnsafeMutableBufferPointer { out in
             let results = UncheckedSendable(out.baseAddress!)
             let parts = table.rowCount >= 50_000 ? 2 : 1
-            parallelThreads(parts: parts) { t in
-                for c in stride(from: t, to: table.header.count, by: parts) { results.value[c] = inference.count(table.columns[c]) }
+            // Each thread takes the next column not yet taken: columns' costs differ.
+            let next = NextIndex(below: table.header.count)
+            parallelThreads(parts: parts) { _ in
+                while let c = next.take() { results.value[c] = inference.count(table.columns[c]) }
             }
         }
         for (c, name) in table.header.enumerated() {

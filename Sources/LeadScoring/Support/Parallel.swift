@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -52,5 +53,22 @@ func parallelThreads(parts: Int, _ body: (Int) -> Void) {
         }
         box.value(0)
         for thread in threads { pthread_join(thread, nil) }
+    }
+}
+
+/// Hands out 0, 1, 2, … below a bound, once each, to whichever thread asks.
+final class NextIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let bound: Int
+
+    init(below bound: Int) { self.bound = bound }
+
+    func take() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < bound else { return nil }
+        next += 1
+        return next - 1
     }
 }
