@@ -143,22 +143,25 @@ public final class CSVReader {
         memory?.deallocate()
     }
 
-    /// Counts `,` `;` and tab outside quotes on the first line and picks the most frequent
-    /// (a comma when none occurs).
+    /// Counts `,` `;` and tab outside quotes on the first line and picks the most frequent, a
+    /// tie going to the earlier of comma, semicolon, tab (a comma when none occurs).
     static func detectDelimiter(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> UInt8 {
-        var counts: [UInt8: Int] = [UInt8(ascii: ","): 0, UInt8(ascii: ";"): 0, UInt8(ascii: "\t"): 0]
+        let candidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")]
+        var counts = [0, 0, 0]
         var inQuotes = false
         var i = start
         while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") { inQuotes.toggle() }
             else if !inQuotes && (b == 0x0A || b == 0x0D) { break }
-            else if !inQuotes, counts[b] != nil { counts[b]! += 1 }
+            else if !inQuotes, let k = candidates.firstIndex(of: b) { counts[k] += 1 }
             i += 1
         }
-        let comma = UInt8(ascii: ",")
-        let best = counts.max { a, b in a.value == b.value ? a.key != comma && b.key == comma : a.value < b.value }!
-        return best.value > 0 ? best.key : comma
+        // The first of the most frequent (a dictionary's order, used before, was a different
+        // one in each run: the fuzzer found a header with one semicolon and one tab).
+        var best = 0
+        for k in 1..<candidates.count where counts[k] > counts[best] { best = k }
+        return candidates[best]
     }
 
     /// Refills the buffer; false at the end of the file.

@@ -53,6 +53,11 @@ final class CSVReaderTests: XCTestCase {
         let tab = try readAll(writeTemp("a\tb\n1,5\t2\n"))
         XCTAssertEqual(tab.header, ["a", "b"])
         XCTAssertEqual(tab.records[0].fields, ["1,5", "2"])
+        // Ties go to comma, then semicolon, then tab, in every run (the order once came from a
+        // dictionary's, which differs between processes).
+        XCTAssertEqual(try readAll(writeTemp("a;b\tc\n1;2\t3\n")).header, ["a", "b\tc"])
+        XCTAssertEqual(try readAll(writeTemp("a;b,c\n1;2,3\n")).header, ["a;b", "c"])
+        XCTAssertEqual(try readAll(writeTemp("a\tb,c\n1\t2,3\n")).header, ["a\tb", "c"])
     }
 
     func testExplicitDelimiterWins() throws {
