@@ -142,7 +142,7 @@ enum TableReader {
         var columns = [Column?](repeating: nil, count: header.count)
         columns.withUnsafeMutableBufferPointer { out in
             let finished = UncheckedSendable(out.baseAddress!), builders = a.builders
-            let parts = cut == nil ? 1 : 2
+            let parts = parallel ? 2 : 1
             parallelThreads(parts: parts) { t in
                 for k in stride(from: t, to: header.count, by: parts) { finished.value[k] = builders[k].column() }
             }
