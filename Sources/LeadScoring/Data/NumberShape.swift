@@ -53,12 +53,5 @@ struct NumberShape: Equatable {
     struct Tally: Sendable, Equatable {
         var counts = [Int](repeating: 0, count: NumberShape.count)
         var examples = [Double](repeating: 0, count: NumberShape.count)
-
-        mutating func add(_ other: Tally) {
-            for k in 0..<NumberShape.count where other.counts[k] > 0 {
-                if counts[k] == 0 { examples[k] = other.examples[k] }
-                counts[k] += other.counts[k]
-            }
-        }
     }
 }
